@@ -1,0 +1,1 @@
+namespace ClusterKernel; internal static class Placeholder_ClusterKernel_Framework {}

@@ -1,0 +1,63 @@
+namespace ClusterKernel.Resources;
+
+public enum ValueType { Scalar, Ranges, Set }
+
+/// <summary>
+/// One named resource, as Mesos' Resource: a scalar (cpus, mem, disk, gpus), ranges (ports) or a set,
+/// reserved for a role (<see cref="Role"/> other than "*") or unreserved, optionally revocable.
+/// Scalars are kept to three decimal places, as Mesos does, so sums never drift.
+/// </summary>
+public sealed record Resource
+{
+    public const string Unreserved = "*";
+
+    public required string Name { get; init; }
+    public ValueType Type { get; init; }
+    public double Scalar { get; init; }
+    public IReadOnlyList<ValueRange> Ranges { get; init; } = Array.Empty<ValueRange>();
+    public IReadOnlyList<string> Set { get; init; } = Array.Empty<string>();
+    /// <summary>"*" when unreserved; else the role it is reserved for (a refined reservation names the deepest role).</summary>
+    public string Role { get; init; } = Unreserved;
+    public bool Revocable { get; init; }
+
+    public bool IsReserved => Role != Unreserved;
+    public bool IsEmpty => Type switch
+    {
+        ValueType.Scalar => Scalar <= 0,
+        ValueType.Ranges => Ranges.Count == 0,
+        _ => Set.Count == 0,
+    };
+
+    /// <summary>Two resources that may be merged into one: same name, type, reservation and revocability.</summary>
+    public bool SameKind(Resource other) =>
+        Name == other.Name && Type == other.Type && Role == other.Role && Revocable == other.Revocable;
+
+    public static double Round(double value) => Math.Round(value * 1000.0) / 1000.0;
+
+    public static Resource OfScalar(string name, double value, string role = Unreserved) =>
+        new() { Name = name, Type = ValueType.Scalar, Scalar = Round(value), Role = role };
+
+    public static Resource OfRanges(string name, IEnumerable<ValueRange> ranges, string role = Unreserved) =>
+        new() { Name = name, Type = ValueType.Ranges, Ranges = RangeSet.Normalize(ranges), Role = role };
+
+    public static Resource OfSet(string name, IEnumerable<string> items, string role = Unreserved) =>
+        new() { Name = name, Type = ValueType.Set, Set = items.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToArray(), Role = role };
+
+    public bool Equals(Resource? other) =>
+        other is not null && SameKind(other) && Scalar == other.Scalar &&
+        Ranges.SequenceEqual(other.Ranges) && Set.SequenceEqual(other.Set);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Type, Role, Revocable, Scalar);
+
+    public override string ToString()
+    {
+        var head = Role == Unreserved ? Name : $"{Name}({Role})";
+        var value = Type switch
+        {
+            ValueType.Scalar => Scalar.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+            ValueType.Ranges => "[" + string.Join(",", Ranges) + "]",
+            _ => "{" + string.Join(",", Set) + "}",
+        };
+        return $"{head}:{value}";
+    }
+}

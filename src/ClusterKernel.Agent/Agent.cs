@@ -1,0 +1,236 @@
+using Akka.Actor;
+using Akka.Event;
+using ClusterKernel.Agent.Containerizers;
+using ClusterKernel.Protocol;
+
+namespace ClusterKernel.Agent;
+
+/// <summary>
+/// The agent: registers with the master (through the singleton proxy), heartbeats, runs tasks through its containerizers
+/// and delivers their status updates reliably. Never blocks: every containerizer call is piped back as a message.
+/// Supervision: a failing containerizer call becomes a TASK_FAILED; the actor itself is restarted by its parent only
+/// on a bug, and then re-registers with what its containerizers still run.
+/// </summary>
+public sealed class Agent : ReceiveActor, IWithTimers
+{
+    private sealed record RegisterTick { public static readonly RegisterTick Instance = new(); }
+    private sealed record HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
+    private sealed record RetryTick { public static readonly RetryTick Instance = new(); }
+    private sealed record Launched(TaskId TaskId, ContainerStarted Started);
+    private sealed record LaunchFailed(TaskId TaskId, string Error);
+    private sealed record Exited(TaskId TaskId, ContainerExit Exit);
+
+    private readonly AgentSettings _settings;
+    private readonly IActorRef _masterProxy;
+    private readonly IReadOnlyList<IContainerizer> _containerizers;
+    private readonly AgentTaskTable _tasks;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _shutdown = new();
+    private AgentId? _agentId;
+    private string? _masterEpoch;
+    private IActorRef _master = ActorRefs.Nobody;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AgentSettings settings, IActorRef masterProxy, IReadOnlyList<IContainerizer> containerizers) =>
+        Akka.Actor.Props.Create(() => new Agent(settings, masterProxy, containerizers));
+
+    public Agent(AgentSettings settings, IActorRef masterProxy, IReadOnlyList<IContainerizer> containerizers)
+    {
+        _settings = settings;
+        _masterProxy = masterProxy;
+        _containerizers = containerizers;
+        _tasks = new AgentTaskTable(settings.StatusUpdateRetryMin, settings.StatusUpdateRetryMax);
+        _agentId = AgentCheckpoint.ReadAgentId(settings.WorkDir);
+
+        Receive<RegisterTick>(_ => SendRegistration());
+        Receive<AgentRegistered>(OnRegistered);
+        Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
+        Receive<ReregistrationRequired>(m => { _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch); _masterEpoch = null; SendRegistration(); });
+        Receive<HeartbeatTick>(_ =>
+        {
+            if (_agentId is { } id && _masterEpoch is { } epoch) _masterProxy.Tell(new AgentHeartbeat(id, epoch));
+        });
+        Receive<AgentHeartbeatAck>(m =>
+        {
+            if (m.MasterEpoch != _masterEpoch) { _masterEpoch = null; SendRegistration(); }
+        });
+        Receive<RunTasks>(OnRunTasks);
+        Receive<Launched>(OnLaunched);
+        Receive<LaunchFailed>(m => Update(m.TaskId, TaskState.TASK_FAILED, m.Error, Reasons.ContainerLaunchFailed));
+        Receive<Exited>(OnExited);
+        Receive<KillTaskOnAgent>(m => Kill(m.TaskId, m.GracePeriodSeconds));
+        Receive<ShutdownFrameworkOnAgent>(m =>
+        {
+            foreach (var t in _tasks.Tasks.Where(t => t.FrameworkId == m.FrameworkId && !t.State.IsTerminal()).ToList()) Kill(t.Info.TaskId, null);
+        });
+        Receive<StatusUpdateAcknowledgement>(m =>
+        {
+            if (_tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow) is { } next) Send(m.FrameworkId, next);
+        });
+        Receive<RetryTick>(_ =>
+        {
+            if (_masterEpoch is null) return;
+            foreach (var (fw, status) in _tasks.DueForRetry(DateTimeOffset.UtcNow)) Send(fw, status);
+        });
+        Receive<ReadSandboxFile>(OnReadSandboxFile);
+    }
+
+    protected override void PreStart()
+    {
+        _log.Info("Agent starting on {0} with {1}; containerizers: {2}", _settings.Hostname, _settings.Resources,
+            string.Join(",", _containerizers.Select(c => c.Name)));
+        Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, _settings.RegistrationRetryInterval);
+        Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
+        Timers.StartPeriodicTimer("retry", RetryTick.Instance, TimeSpan.FromMilliseconds(Math.Min(1000, _settings.StatusUpdateRetryMin.TotalMilliseconds / 2)));
+    }
+
+    protected override void PostStop() => _shutdown.Cancel();
+
+    private AgentInfo Info => new()
+    {
+        Hostname = _settings.Hostname, Id = _agentId, Resources = _settings.Resources, Attributes = _settings.Attributes,
+    };
+
+    private void SendRegistration()
+    {
+        if (_masterEpoch is not null) return;
+        if (_agentId is null)
+        {
+            _masterProxy.Tell(new RegisterAgent(Info, Self));
+            return;
+        }
+        var reports = _tasks.Tasks.Select(t => new TaskReport(t.FrameworkId, t.Info, t.State, t.Unacknowledged.ToList())).ToList();
+        _masterProxy.Tell(new ReregisterAgent(Info, reports, Self));
+    }
+
+    private void OnRegistered(AgentRegistered m)
+    {
+        var first = _agentId is null;
+        _agentId = m.AgentId;
+        _masterEpoch = m.MasterEpoch;
+        _master = Sender;
+        AgentCheckpoint.WriteAgentId(_settings.WorkDir, m.AgentId);
+        _log.Info("{0} with master {1} as agent {2}", first ? "Registered" : "Re-registered", m.MasterEpoch, m.AgentId);
+        // A new master never saw our pending updates: send every queue head again now.
+        foreach (var (fw, status) in _tasks.AllHeads()) Send(fw, status);
+    }
+
+    private void OnRunTasks(RunTasks m)
+    {
+        if (_agentId is not { } agentId) return;
+        foreach (var task in m.Tasks)
+        {
+            if (_tasks.Contains(task.TaskId)) { _log.Warning("Ignoring duplicate launch of task {0}", task.TaskId); continue; }
+            var containerId = Guid.NewGuid().ToString("N");
+            var sandbox = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", m.FrameworkId.Value,
+                "executors", task.TaskId.Value, "runs", containerId);
+            var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
+            _tasks.Add(entry);
+            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox);
+            var containerizer = _containerizers.FirstOrDefault(c => c.Supports(launch));
+            if (containerizer is null)
+            {
+                var need = launch.Image is null ? "a process containerizer" : "a Docker engine (none is reachable from this agent)";
+                Update(task.TaskId, TaskState.TASK_FAILED, $"Task {task.TaskId} needs {need}", Reasons.ContainerLaunchFailed);
+                continue;
+            }
+            Update(task.TaskId, TaskState.TASK_STARTING);
+            Directory.CreateDirectory(sandbox);
+            var self = Self;
+            var id = task.TaskId;
+            containerizer.LaunchAsync(launch, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+                ? new Launched(id, t.Result)
+                : (object)new LaunchFailed(id, t.Exception?.GetBaseException().Message ?? "launch cancelled")).PipeTo(self);
+        }
+    }
+
+    private void OnLaunched(Launched m)
+    {
+        if (_tasks.Find(m.TaskId) is not { } task) return;
+        task.Launched = true;
+        var containerizer = ContainerizerOf(task);
+        Update(m.TaskId, TaskState.TASK_RUNNING);
+        var self = Self;
+        containerizer.WaitAsync(task.ContainerId, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+            ? new Exited(m.TaskId, t.Result)
+            : new Exited(m.TaskId, new ContainerExit(task.ContainerId, null, false, false, t.Exception?.GetBaseException().Message ?? "wait cancelled")))
+            .PipeTo(self);
+        if (task.KillRequested) Kill(m.TaskId, task.KillGrace?.TotalSeconds);
+    }
+
+    private void OnExited(Exited m)
+    {
+        if (_tasks.Find(m.TaskId) is not { } task) return;
+        var e = m.Exit;
+        if (task.KillRequested || e.KilledByRequest) Update(m.TaskId, TaskState.TASK_KILLED, "Task killed", null, e.ExitCode);
+        else if (e.OomKilled) Update(m.TaskId, TaskState.TASK_FAILED, e.Message, Reasons.ContainerLimitation, e.ExitCode);
+        else if (e.ExitCode == 0) Update(m.TaskId, TaskState.TASK_FINISHED, "Command exited with status 0", null, 0);
+        else Update(m.TaskId, TaskState.TASK_FAILED,
+            e.ExitCode is { } code ? $"Command exited with status {code}" : e.Message, Reasons.CommandExecutorFailed, e.ExitCode);
+        ContainerizerOf(task).CleanupAsync(task.ContainerId, CancellationToken.None);
+    }
+
+    private void Kill(TaskId id, double? graceSeconds)
+    {
+        if (_tasks.Find(id) is not { } task || task.State.IsTerminal()) return;
+        var grace = graceSeconds ?? task.Info.KillGracePeriodSeconds;
+        task.KillRequested = true;
+        task.KillGrace = grace is { } g ? TimeSpan.FromSeconds(g) : _settings.KillGracePeriod;
+        if (!task.Launched)
+        {
+            // Not started yet: the kill happens once the launch completes (OnLaunched), or the launch failure ends it.
+            return;
+        }
+        ContainerizerOf(task).KillAsync(task.ContainerId, task.KillGrace.Value, _shutdown.Token);
+    }
+
+    private void OnReadSandboxFile(ReadSandboxFile m)
+    {
+        var task = _tasks.Tasks.FirstOrDefault(t => t.Info.TaskId == m.TaskId && t.FrameworkId == m.FrameworkId);
+        var sandbox = task?.Sandbox ?? FindSandbox(m.FrameworkId, m.TaskId);
+        Sender.Tell(SandboxReader.Read(sandbox, m.Path, m.Offset, m.Length));
+    }
+
+    /// <summary>Sandboxes outlive their tasks (Mesos keeps them for gc_delay): the latest run of a finished task is found on disk.</summary>
+    private string? FindSandbox(FrameworkId fw, TaskId task)
+    {
+        if (_agentId is not { } agentId) return null;
+        var runs = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", fw.Value, "executors", task.Value, "runs");
+        return Directory.Exists(runs)
+            ? new DirectoryInfo(runs).GetDirectories().OrderByDescending(d => d.CreationTimeUtc).FirstOrDefault()?.FullName
+            : null;
+    }
+
+    private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
+    {
+        if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
+        if (_tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode) is { } now) Send(task.FrameworkId, now);
+    }
+
+    private void Send(FrameworkId fw, TaskStatus status)
+    {
+        if (_masterEpoch is null) return; // sent again on (re-)registration
+        var target = _master.IsNobody() ? _masterProxy : _master;
+        target.Tell(new StatusUpdate(fw, status));
+    }
+
+    private IContainerizer ContainerizerOf(AgentTask task) =>
+        task.Info.Container?.DockerImage is not null
+            ? _containerizers.First(c => c.Name == "docker")
+            : _containerizers.First(c => c.Name == "process");
+
+    private static ContainerLaunch ToLaunch(AgentId agent, FrameworkId fw, TaskInfo task, string containerId, string sandbox)
+    {
+        var cmd = task.Command ?? new CommandInfo();
+        var env = new Dictionary<string, string>(cmd.Environment)
+        {
+            ["MESOS_TASK_ID"] = task.TaskId.Value,
+            ["MESOS_FRAMEWORK_ID"] = fw.Value,
+            ["MESOS_AGENT_ID"] = agent.Value,
+        };
+        return new ContainerLaunch(containerId, agent.Value, fw.Value, task.TaskId.Value, task.TaskId.Value,
+            task.Container?.DockerImage, cmd.Value ?? "", cmd.Arguments, cmd.Shell, env,
+            task.Resources.Scalar("cpus"), task.Resources.Scalar("mem"), sandbox);
+    }
+}

@@ -1,0 +1,86 @@
+using Akka.Configuration;
+using ClusterKernel.Resources;
+
+namespace ClusterKernel.Agent;
+
+/// <summary>The agent's settings, read once from <c>clusterkernel.agent</c>.</summary>
+public sealed record AgentSettings
+{
+    public required string WorkDir { get; init; }
+    public required Resources.Resources Resources { get; init; }
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    public required string Hostname { get; init; }
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RegistrationRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan StatusUpdateRetryMin { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan StatusUpdateRetryMax { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(3);
+    public IReadOnlyList<string> Containerizers { get; init; } = new[] { "docker", "process" };
+
+    public static Config DefaultConfig()
+    {
+        using var s = typeof(AgentSettings).Assembly.GetManifestResourceStream("ClusterKernel.Agent.reference.conf")!;
+        using var r = new StreamReader(s);
+        return ConfigurationFactory.ParseString(r.ReadToEnd());
+    }
+
+    /// <summary>Reads <c>clusterkernel.agent</c>; a malformed resources or attributes string throws <see cref="FormatException"/>.</summary>
+    public static AgentSettings Create(Config config)
+    {
+        var c = config.WithFallback(DefaultConfig()).GetConfig("clusterkernel.agent");
+        var workDir = Path.GetFullPath(c.GetString("work-dir"));
+        var text = c.GetString("resources", "");
+        var resources = string.IsNullOrWhiteSpace(text) ? Detect(workDir) : WithDefaults(ClusterKernel.Resources.Resources.Parse(text), workDir);
+        var host = c.GetString("hostname", "");
+        return new AgentSettings
+        {
+            WorkDir = workDir,
+            Resources = resources,
+            Attributes = ParseAttributes(c.GetString("attributes", "")),
+            Hostname = string.IsNullOrWhiteSpace(host) ? System.Net.Dns.GetHostName() : host,
+            HeartbeatInterval = c.GetTimeSpan("heartbeat-interval"),
+            RegistrationRetryInterval = c.GetTimeSpan("registration-retry-interval"),
+            StatusUpdateRetryMin = c.GetTimeSpan("status-update-retry-min"),
+            StatusUpdateRetryMax = c.GetTimeSpan("status-update-retry-max"),
+            KillGracePeriod = c.GetTimeSpan("kill-grace-period"),
+            Containerizers = c.GetString("containerizers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
+
+    /// <summary>Mesos --attributes: "rack:r1;zone:a".</summary>
+    public static IReadOnlyDictionary<string, string> ParseAttributes(string text)
+    {
+        var d = new Dictionary<string, string>();
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var i = part.IndexOf(':');
+            if (i <= 0) throw new FormatException($"attribute '{part}' is not NAME:VALUE (e.g. 'rack:r1;zone:a')");
+            d[part[..i].Trim()] = part[(i + 1)..].Trim();
+        }
+        return d;
+    }
+
+    /// <summary>What this machine has, as Mesos detects it: all cores, memory less what the OS needs, free disk of the work dir, ports 31000-32000.</summary>
+    public static Resources.Resources Detect(string workDir) => WithDefaults(ClusterKernel.Resources.Resources.Empty, workDir);
+
+    private static Resources.Resources WithDefaults(Resources.Resources given, string workDir)
+    {
+        var list = given.ToList();
+        bool Has(string name) => given.Any(r => r.Name == name);
+        if (!Has("cpus")) list.Add(Resource.OfScalar("cpus", Environment.ProcessorCount));
+        if (!Has("mem"))
+        {
+            var totalMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024.0);
+            // Mesos leaves min(1 GB, half) to the OS.
+            list.Add(Resource.OfScalar("mem", Math.Floor(totalMb - Math.Min(1024, totalMb / 2))));
+        }
+        if (!Has("disk"))
+        {
+            Directory.CreateDirectory(workDir);
+            var freeMb = new DriveInfo(Path.GetPathRoot(workDir) ?? "/").AvailableFreeSpace / (1024.0 * 1024.0);
+            list.Add(Resource.OfScalar("disk", Math.Floor(Math.Max(0, freeMb - Math.Min(5120, freeMb / 2)))));
+        }
+        if (!Has("ports")) list.Add(Resource.OfRanges("ports", new[] { new ValueRange(31000, 32000) }));
+        return ClusterKernel.Resources.Resources.From(list);
+    }
+}

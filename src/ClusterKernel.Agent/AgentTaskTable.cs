@@ -1,0 +1,84 @@
+namespace ClusterKernel.Agent;
+
+/// <summary>One task on this agent: what it is, its state, and its status updates not yet acknowledged (oldest first).</summary>
+public sealed class AgentTask
+{
+    public required FrameworkId FrameworkId { get; init; }
+    public required TaskInfo Info { get; init; }
+    public required string ContainerId { get; init; }
+    public required string Sandbox { get; init; }
+    public TaskState State { get; set; } = TaskState.TASK_STAGING;
+    public bool Launched { get; set; }
+    public bool KillRequested { get; set; }
+    public TimeSpan? KillGrace { get; set; }
+    public List<TaskStatus> Unacknowledged { get; } = new();
+    public DateTimeOffset NextRetry { get; set; }
+    public TimeSpan Backoff { get; set; }
+}
+
+/// <summary>
+/// The agent's tasks and its status-update manager, as plain C#: updates are delivered in order per task, one
+/// outstanding at a time, retried with exponential backoff until the framework acknowledges the head (as Mesos'
+/// status update manager). A task whose terminal update is acknowledged leaves the table.
+/// </summary>
+public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
+{
+    private readonly Dictionary<TaskId, AgentTask> _tasks = new();
+
+    public IReadOnlyCollection<AgentTask> Tasks => _tasks.Values;
+    public AgentTask? Find(TaskId id) => _tasks.GetValueOrDefault(id);
+    public bool Contains(TaskId id) => _tasks.ContainsKey(id);
+    public void Add(AgentTask task) => _tasks[task.Info.TaskId] = task;
+
+    /// <summary>Records a new state. Returns the update to send now (when it became the head of the queue), else null.</summary>
+    public TaskStatus? Update(TaskId id, TaskState state, AgentId agentId, DateTimeOffset now, string? message = null, string? reason = null, int? exitCode = null)
+    {
+        var task = _tasks[id];
+        if (!TaskStates.CanTransition(task.State, state)) return null;
+        task.State = state;
+        var status = new TaskStatus
+        {
+            TaskId = id, State = state, AgentId = agentId, ExecutorId = new ExecutorId(id.Value), Message = message,
+            Reason = reason, ExitCode = exitCode, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
+            Timestamp = now.ToUnixTimeMilliseconds() / 1000.0,
+        };
+        task.Unacknowledged.Add(status);
+        if (task.Unacknowledged.Count > 1) return null;
+        task.Backoff = retryMin;
+        task.NextRetry = now + retryMin;
+        return status;
+    }
+
+    /// <summary>Drops the acknowledged head. Returns the next update to send, if any. A terminal task with nothing left to deliver is removed.</summary>
+    public TaskStatus? Acknowledge(TaskId id, Guid uuid, DateTimeOffset now)
+    {
+        if (!_tasks.TryGetValue(id, out var task) || task.Unacknowledged.Count == 0 || task.Unacknowledged[0].Uuid != uuid) return null;
+        task.Unacknowledged.RemoveAt(0);
+        if (task.Unacknowledged.Count == 0)
+        {
+            if (task.State.IsTerminal()) _tasks.Remove(id);
+            return null;
+        }
+        task.Backoff = retryMin;
+        task.NextRetry = now + retryMin;
+        return task.Unacknowledged[0];
+    }
+
+    /// <summary>Heads of queues whose retry time has come; their backoff doubles up to the maximum.</summary>
+    public IReadOnlyList<(FrameworkId Framework, TaskStatus Status)> DueForRetry(DateTimeOffset now)
+    {
+        var due = new List<(FrameworkId, TaskStatus)>();
+        foreach (var t in _tasks.Values)
+        {
+            if (t.Unacknowledged.Count == 0 || t.NextRetry > now) continue;
+            due.Add((t.FrameworkId, t.Unacknowledged[0]));
+            t.Backoff = TimeSpan.FromTicks(Math.Min(t.Backoff.Ticks * 2, retryMax.Ticks));
+            t.NextRetry = now + t.Backoff;
+        }
+        return due;
+    }
+
+    /// <summary>Every head of queue, to resend at once (after re-registering with a new master).</summary>
+    public IReadOnlyList<(FrameworkId Framework, TaskStatus Status)> AllHeads() =>
+        _tasks.Values.Where(t => t.Unacknowledged.Count > 0).Select(t => (t.FrameworkId, t.Unacknowledged[0])).ToList();
+}

@@ -1,0 +1,23 @@
+namespace ClusterKernel.Protocol;
+
+/// <summary>Ask the master for its latest published state (built off the scheduling path, see MasterState snapshot).</summary>
+public sealed record GetClusterState : IClusterMessage { public static readonly GetClusterState Instance = new(); }
+
+/// <summary>A read-only view of the cluster, published by the master; /state and `ck state` are built from it.</summary>
+public sealed record ClusterState(
+    string MasterEpoch,
+    double StartTime,
+    double Timestamp,
+    IReadOnlyList<AgentView> Agents,
+    IReadOnlyList<FrameworkView> Frameworks,
+    IReadOnlyList<TaskView> Tasks,
+    IReadOnlyList<Offer> Offers) : IClusterMessage;
+
+public sealed record AgentView(AgentId Id, string Hostname, Resources.Resources Resources, Resources.Resources Used, Resources.Resources Offered,
+    IReadOnlyDictionary<string, string> Attributes, bool Active, double RegisteredTime);
+
+public sealed record FrameworkView(FrameworkId Id, string Name, IReadOnlyList<string> Roles, bool Active, bool Connected,
+    double FailoverTimeout, Resources.Resources Used, Resources.Resources Offered, double RegisteredTime, double? UnregisteredTime);
+
+public sealed record TaskView(TaskId Id, string Name, FrameworkId FrameworkId, AgentId AgentId, TaskState State,
+    Resources.Resources Resources, IReadOnlyList<TaskStatus> Statuses, string? Image);

@@ -1,0 +1,485 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using ClusterKernel.Allocation;
+using ClusterKernel.Protocol;
+using ResourceBag = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Master;
+
+/// <summary>
+/// The master: a cluster singleton on the `master` role. It persists the registry (<see cref="Registry"/>), keeps the live view in
+/// <see cref="MasterState"/>, turns allocator grants into offers, validates ACCEPTs, forwards status updates and acknowledgements,
+/// and publishes a <see cref="ClusterState"/> snapshot for /state. Tasks are never persisted: after a restart it rebuilds them from
+/// agents that re-register. Supervision: its allocator child is restarted on failure; the master itself is restarted by the
+/// singleton manager and recovers from the journal.
+/// </summary>
+public sealed class Master : ReceivePersistentActor, IWithTimers
+{
+    private sealed record Sweep { public static readonly Sweep Instance = new(); }
+    private sealed record FailoverExpired(FrameworkId FrameworkId);
+
+    private readonly MasterSettings _settings;
+    private readonly Func<IAllocator> _allocatorFactory;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Registry _registry = new();
+    private readonly MasterState _state;
+    private readonly Dictionary<AgentId, IActorRef> _agentRefs = new();
+    private readonly Dictionary<FrameworkId, IActorRef> _frameworkRefs = new();
+    private readonly Dictionary<IActorRef, FrameworkId> _frameworkByRef = new();
+    private readonly Dictionary<IActorRef, AgentId> _agentByRef = new();
+    private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
+    private readonly double _startTime = Now();
+    private IActorRef _allocator = ActorRefs.Nobody;
+    private ClusterState? _snapshot;
+    private DateTimeOffset _snapshotAt;
+    private bool _dirty = true;
+
+    public override string PersistenceId => "clusterkernel-master";
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(MasterSettings settings, Func<IAllocator> allocatorFactory) =>
+        Akka.Actor.Props.Create(() => new Master(settings, allocatorFactory));
+
+    public Master(MasterSettings settings, Func<IAllocator> allocatorFactory)
+    {
+        _settings = settings;
+        _allocatorFactory = allocatorFactory;
+        _state = new MasterState(settings.MaxCompletedTasksPerFramework);
+        JournalPluginId = settings.JournalPlugin;
+        SnapshotPluginId = settings.SnapshotPlugin;
+
+        Recover<IClusterMessage>(e => _registry.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<RegisterAgent>(OnRegisterAgent);
+        Command<ReregisterAgent>(OnReregisterAgent);
+        Command<AgentHeartbeat>(OnAgentHeartbeat);
+        Command<StatusUpdate>(OnStatusUpdate);
+        Command<SubscribeFramework>(OnSubscribe);
+        Command<AcceptOffers>(OnAccept);
+        Command<DeclineOffers>(OnDecline);
+        Command<ReviveOffers>(m => IfFramework(m.FrameworkId, _ => Allocator(a => a.ReviveOffers(m.FrameworkId, m.Roles), allocate: true)));
+        Command<SuppressOffers>(m => IfFramework(m.FrameworkId, _ => Allocator(a => a.SuppressOffers(m.FrameworkId, m.Roles))));
+        Command<KillTask>(OnKill);
+        Command<AcknowledgeStatus>(OnAcknowledge);
+        Command<ReconcileTasks>(OnReconcile);
+        Command<TeardownFramework>(m => IfFramework(m.FrameworkId, f => RemoveFramework(f, "framework asked for teardown")));
+        Command<OffersGranted>(OnOffersGranted);
+        Command<ReadSandboxFile>(OnReadSandboxFile);
+        Command<GetClusterState>(_ => Sender.Tell(Snapshot()));
+        Command<GetAllocatorMetrics>(m => _allocator.Forward(m));
+        Command<Terminated>(OnTerminated);
+        Command<Sweep>(_ => OnSweep());
+        Command<FailoverExpired>(OnFailoverExpired);
+    }
+
+    private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
+    // ---------------- recovery ----------------
+
+    private void OnRecovered()
+    {
+        _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
+        if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
+        var now = Now();
+        // Frameworks come back disconnected; their failover_timeout counts from when they disconnected, even under an earlier master.
+        foreach (var (id, fw) in _registry.Frameworks)
+        {
+            var entry = new FrameworkEntry { Id = id, Info = fw.Info, RegisteredTime = fw.RegisteredTime, UnregisteredTime = fw.DisconnectedTime ?? now };
+            _state.Frameworks[id] = entry;
+            Allocator(a => a.AddFramework(id, fw.Info, new Dictionary<AgentId, ResourceBag>(), active: false));
+            ScheduleFailover(id, fw.DisconnectedTime ?? now);
+            if (fw.ActorPath is { } path)
+                Context.ActorSelection(path).Tell(new ResubscribeRequired($"master {_epoch} took over"));
+        }
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
+        _log.Info("Master {0} recovered registry: {1} agents, {2} frameworks", _epoch, _registry.Agents.Count, _registry.Frameworks.Count);
+    }
+
+    // ---------------- agents ----------------
+
+    private void OnRegisterAgent(RegisterAgent m)
+    {
+        var id = new AgentId($"{_epoch}-S{_registry.Agents.Count + _state.Agents.Count}-{Guid.NewGuid().ToString("N")[..6]}");
+        var info = m.Info with { Id = id };
+        var agent = m.Agent;
+        Persist(new AgentAdmitted(id, info, Now()), e =>
+        {
+            _registry.Apply(e);
+            AddAgent(id, info, agent, Array.Empty<TaskReport>());
+            agent.Tell(new AgentRegistered(id, _epoch, 5));
+        });
+    }
+
+    private void OnReregisterAgent(ReregisterAgent m)
+    {
+        if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
+        if (_state.Agents.ContainsKey(id))
+        {
+            // Same master, agent reconnected (or duplicate): refresh its connection, keep its tasks.
+            RemoveAgentRuntime(id, lost: false);
+        }
+        void Admit()
+        {
+            AddAgent(id, m.Info, m.Agent, m.Tasks);
+            m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
+        }
+        if (_registry.Agents.ContainsKey(id)) Admit();
+        else Persist(new AgentAdmitted(id, m.Info, Now()), e => { _registry.Apply(e); Admit(); });
+    }
+
+    private void AddAgent(AgentId id, AgentInfo info, IActorRef agentRef, IReadOnlyList<TaskReport> tasks)
+    {
+        var now = Now();
+        var entry = new AgentEntry { Id = id, Info = info, Connected = true, RegisteredTime = now, LastSeen = DateTimeOffset.UtcNow };
+        _state.Agents[id] = entry;
+        _agentRefs[id] = agentRef;
+        _agentByRef[agentRef] = id;
+        Context.Watch(agentRef);
+        var used = new Dictionary<FrameworkId, ResourceBag>();
+        foreach (var report in tasks.Where(t => !t.State.IsTerminal() || t.UnacknowledgedUpdates.Count > 0))
+        {
+            if (!_state.Frameworks.ContainsKey(report.FrameworkId))
+            {
+                // A framework this master never heard of (e.g. a fresh registry): keep its tasks until it subscribes or times out.
+                var placeholder = new FrameworkInfo { Name = "(unknown)", Id = report.FrameworkId, FailoverTimeout = _settings.AgentReregisterTimeout.TotalSeconds };
+                _state.Frameworks[report.FrameworkId] = new FrameworkEntry { Id = report.FrameworkId, Info = placeholder, RegisteredTime = now, UnregisteredTime = now };
+                Allocator(a => a.AddFramework(report.FrameworkId, placeholder, new Dictionary<AgentId, ResourceBag>(), active: false));
+                ScheduleFailover(report.FrameworkId, now);
+            }
+            if (_state.FindTask(report.FrameworkId, report.Task.TaskId) is { } existing && !existing.State.IsTerminal()) continue;
+            var t = _state.AddTask(report.FrameworkId, report.Task, report.State, now);
+            if (report.State.IsTerminal()) _state.ApplyStatus(report.FrameworkId, t.Latest! with { State = report.State });
+            else used[report.FrameworkId] = used.GetValueOrDefault(report.FrameworkId, ResourceBag.Empty) + report.Task.Resources;
+        }
+        Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
+        _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
+    }
+
+    private void OnAgentHeartbeat(AgentHeartbeat m)
+    {
+        if (m.MasterEpoch == _epoch && _state.Agents.TryGetValue(m.AgentId, out var a) && a.Connected)
+        {
+            a.LastSeen = DateTimeOffset.UtcNow;
+            Sender.Tell(new AgentHeartbeatAck(_epoch));
+        }
+        else Sender.Tell(new ReregistrationRequired(_epoch));
+    }
+
+    /// <summary>Takes an agent out of the live view: its offers are rescinded; when <paramref name="lost"/>, its tasks are LOST.</summary>
+    private void RemoveAgentRuntime(AgentId id, bool lost)
+    {
+        foreach (var offer in _state.OffersOnAgent(id)) Rescind(offer);
+        if (lost)
+        {
+            foreach (var t in _state.TasksOnAgent(id).ToList())
+            {
+                var status = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_LOST, "Agent removed", Reasons.AgentRemoved, Now());
+                _state.ApplyStatus(t.FrameworkId, status);
+                SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
+                _state.CompleteTask(t.FrameworkId, t.Info.TaskId);
+            }
+        }
+        else
+        {
+            foreach (var t in _state.TasksOnAgent(id).ToList())
+            {
+                // The agent reports them again when it re-registers.
+                _state.Frameworks[t.FrameworkId].Tasks.Remove(t.Info.TaskId);
+                _state.Frameworks[t.FrameworkId].Used -= t.Info.Resources;
+            }
+        }
+        _state.Agents.Remove(id);
+        if (_agentRefs.Remove(id, out var r)) { _agentByRef.Remove(r); Context.Unwatch(r); }
+        Allocator(a => a.RemoveAgent(id));
+        _dirty = true;
+    }
+
+    // ---------------- frameworks ----------------
+
+    private void OnSubscribe(SubscribeFramework m)
+    {
+        var info = m.Info;
+        if (string.IsNullOrWhiteSpace(info.Name)) { m.Framework.Tell(new FrameworkError("FrameworkInfo.name is required")); return; }
+        if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
+        { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
+        var path = Akka.Serialization.Serialization.SerializedActorPath(m.Framework);
+        if (info.Id is { } id && _state.Frameworks.TryGetValue(id, out var existing))
+        {
+            var ev = new FrameworkReconnected(id, info, Now(), path);
+            Persist(ev, e =>
+            {
+                _registry.Apply(e);
+                if (_frameworkRefs.TryGetValue(id, out var old) && !old.Equals(m.Framework))
+                {
+                    old.Tell(new FrameworkError("Framework failed over: a newer subscription replaced this one"));
+                    _frameworkByRef.Remove(old);
+                    Context.Unwatch(old);
+                }
+                existing.Info = info;
+                existing.Connected = true;
+                existing.UnregisteredTime = null;
+                Timers.Cancel(FailoverKey(id));
+                Connect(id, m.Framework);
+                Allocator(a => { a.UpdateFramework(id, info, m.SuppressedRoles); a.ActivateFramework(id); }, allocate: true);
+                m.Framework.Tell(new FrameworkSubscribed(id, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: true));
+                _log.Info("Framework {0} ({1}) re-subscribed", id, info.Name);
+            });
+            return;
+        }
+        var newId = info.Id ?? new FrameworkId($"{_epoch}-{Guid.NewGuid().ToString("N")[..8]}");
+        var withId = info with { Id = newId };
+        Persist(new FrameworkAdded(newId, withId, Now(), path), e =>
+        {
+            _registry.Apply(e);
+            _state.Frameworks[newId] = new FrameworkEntry { Id = newId, Info = withId, Connected = true, RegisteredTime = e.Time };
+            Connect(newId, m.Framework);
+            Allocator(a => a.AddFramework(newId, withId, new Dictionary<AgentId, ResourceBag>(), active: true, m.SuppressedRoles), allocate: true);
+            m.Framework.Tell(new FrameworkSubscribed(newId, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: false));
+            _log.Info("Framework {0} ({1}) subscribed with roles {2}", newId, withId.Name, string.Join(",", withId.Roles));
+        });
+    }
+
+    private void Connect(FrameworkId id, IActorRef framework)
+    {
+        _frameworkRefs[id] = framework;
+        _frameworkByRef[framework] = id;
+        Context.Watch(framework);
+        _dirty = true;
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        if (_frameworkByRef.Remove(t.ActorRef, out var fwId))
+        {
+            _frameworkRefs.Remove(fwId);
+            if (!_state.Frameworks.TryGetValue(fwId, out var f)) return;
+            Persist(new FrameworkDisconnected(fwId, Now()), e =>
+            {
+                _registry.Apply(e);
+                f.Connected = false;
+                f.UnregisteredTime = e.Time;
+                foreach (var offer in _state.OffersOfFramework(fwId)) Rescind(offer, notify: false);
+                Allocator(a => a.DeactivateFramework(fwId));
+                ScheduleFailover(fwId, e.Time);
+                _log.Info("Framework {0} disconnected; failover timeout {1}s", fwId, f.Info.FailoverTimeout);
+            });
+        }
+        else if (_agentByRef.Remove(t.ActorRef, out var agentId) && _state.Agents.TryGetValue(agentId, out var a))
+        {
+            a.Connected = false;
+            a.DisconnectedAt = DateTimeOffset.UtcNow;
+            foreach (var offer in _state.OffersOnAgent(agentId)) Rescind(offer);
+            Allocator(x => x.SetAgentAvailable(agentId, false));
+            _log.Warning("Agent {0} disconnected; removed if not back within {1}", agentId, _settings.AgentReregisterTimeout);
+            _dirty = true;
+        }
+    }
+
+    private static string FailoverKey(FrameworkId id) => "failover-" + id.Value;
+
+    private void ScheduleFailover(FrameworkId id, double disconnectedAt)
+    {
+        if (!_state.Frameworks.TryGetValue(id, out var f)) return;
+        var remaining = Math.Max(0, disconnectedAt + f.Info.FailoverTimeout - Now());
+        Timers.StartSingleTimer(FailoverKey(id), new FailoverExpired(id), TimeSpan.FromSeconds(Math.Min(remaining, 365 * 24 * 3600.0)));
+    }
+
+    private void OnFailoverExpired(FailoverExpired m)
+    {
+        if (_state.Frameworks.TryGetValue(m.FrameworkId, out var f) && !f.Connected)
+            RemoveFramework(f, $"failover timeout of {f.Info.FailoverTimeout}s elapsed");
+    }
+
+    private void RemoveFramework(FrameworkEntry f, string why)
+    {
+        Persist(new FrameworkRemoved(f.Id, Now()), e =>
+        {
+            _registry.Apply(e);
+            foreach (var offer in _state.OffersOfFramework(f.Id)) Rescind(offer, notify: false);
+            foreach (var agent in f.Tasks.Values.Select(t => t.AgentId).Distinct())
+                if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new ShutdownFrameworkOnAgent(f.Id));
+            if (_frameworkRefs.Remove(f.Id, out var fr)) { _frameworkByRef.Remove(fr); Context.Unwatch(fr); fr.Tell(new FrameworkError($"Framework removed: {why}")); }
+            foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
+            _state.Frameworks.Remove(f.Id);
+            Timers.Cancel(FailoverKey(f.Id));
+            Allocator(a => a.RemoveFramework(f.Id), allocate: true);
+            _log.Info("Framework {0} removed: {1}", f.Id, why);
+            _dirty = true;
+        });
+    }
+
+    // ---------------- offers ----------------
+
+    private void OnOffersGranted(OffersGranted m)
+    {
+        var byFramework = new Dictionary<FrameworkId, List<Offer>>();
+        foreach (var g in m.Grants)
+        {
+            if (!_state.Frameworks.TryGetValue(g.Framework, out var f) || !f.Connected ||
+                !_state.Agents.TryGetValue(g.Agent, out var a) || !a.Connected)
+            {
+                // Raced with a removal or disconnect: give it back.
+                Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Resources, null, DateTimeOffset.UtcNow));
+                continue;
+            }
+            var offer = _state.AddOffer(_epoch, g.Framework, g.Agent, g.Role, g.Resources);
+            (byFramework.TryGetValue(g.Framework, out var list) ? list : byFramework[g.Framework] = new List<Offer>()).Add(offer);
+        }
+        foreach (var (fw, offers) in byFramework) SendToFramework(fw, new ResourceOffers(offers));
+        _dirty = true;
+    }
+
+    private void Rescind(Offer offer, bool notify = true)
+    {
+        _state.RemoveOffer(offer.Id);
+        if (notify) SendToFramework(offer.FrameworkId, new OfferRescinded(offer.Id));
+        Allocator(a => a.RecoverResources(offer.FrameworkId, offer.AgentId, offer.Resources, null, DateTimeOffset.UtcNow));
+    }
+
+    private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
+    {
+        var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
+        foreach (var refused in outcome.Refused) SendToFramework(m.FrameworkId, new TaskStatusUpdate(refused));
+        if (outcome.Agent is { } agent)
+        {
+            if (outcome.Launch.Count > 0)
+            {
+                if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new RunTasks(m.FrameworkId, f.Info, outcome.Launch));
+                else foreach (var t in outcome.Launch) LoseTask(m.FrameworkId, t.TaskId, agent, "Agent is not connected", Reasons.AgentDisconnected);
+            }
+            if (!outcome.Unused.IsEmpty)
+                Allocator(a => a.RecoverResources(m.FrameworkId, agent, outcome.Unused, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
+        }
+        else
+        {
+            // Invalid offers: give back whatever valid offers were named, without a filter.
+            var agentOf = m.OfferIds.Select(id => _state.Offers.GetValueOrDefault(id)).FirstOrDefault(o => o is not null)?.AgentId;
+            if (agentOf is { } ag && !outcome.Unused.IsEmpty) Allocator(a => a.RecoverResources(m.FrameworkId, ag, outcome.Unused, null, DateTimeOffset.UtcNow));
+        }
+        _dirty = true;
+    });
+
+    private void OnDecline(DeclineOffers m) => IfFramework(m.FrameworkId, _ =>
+    {
+        foreach (var id in m.OfferIds)
+        {
+            if (!_state.Offers.TryGetValue(id, out var offer) || offer.FrameworkId != m.FrameworkId) continue;
+            _state.RemoveOffer(id);
+            Allocator(a => a.RecoverResources(m.FrameworkId, offer.AgentId, offer.Resources, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
+        }
+        _dirty = true;
+    });
+
+    // ---------------- tasks ----------------
+
+    private void OnStatusUpdate(StatusUpdate m)
+    {
+        var status = m.Status;
+        if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
+        if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
+            Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed, null, DateTimeOffset.UtcNow));
+        // Forwarded even when seen before: the agent retries until the framework acknowledges.
+        SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
+        _dirty = true;
+    }
+
+    private void OnAcknowledge(AcknowledgeStatus m)
+    {
+        if (_agentRefs.TryGetValue(m.AgentId, out var agent)) agent.Tell(new StatusUpdateAcknowledgement(m.FrameworkId, m.TaskId, m.Uuid));
+        if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == m.Uuid)
+        {
+            _state.CompleteTask(m.FrameworkId, m.TaskId);
+            _dirty = true;
+        }
+    }
+
+    private void OnKill(KillTask m) => IfFramework(m.FrameworkId, f =>
+    {
+        if (f.Tasks.TryGetValue(m.TaskId, out var t) && !t.State.IsTerminal() && _agentRefs.TryGetValue(t.AgentId, out var agent))
+            agent.Tell(new KillTaskOnAgent(m.FrameworkId, m.TaskId, m.GracePeriodSeconds));
+        else if (t is null || !t.State.IsTerminal())
+            SendToFramework(m.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(m.TaskId, m.AgentId,
+                f.Info.Has(FrameworkCapabilities.PartitionAware) ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
+                "Kill of a task this master does not know", Reasons.TaskUnknown, Now())));
+    });
+
+    private void OnReconcile(ReconcileTasks m) => IfFramework(m.FrameworkId, f =>
+    {
+        var now = Now();
+        var tasks = m.Tasks.Count == 0
+            ? f.Tasks.Values.Select(t => (t.Info.TaskId, (TaskEntry?)t, (AgentId?)t.AgentId))
+            : m.Tasks.Select(r => (r.TaskId, _state.FindTask(m.FrameworkId, r.TaskId), r.AgentId));
+        foreach (var (id, entry, agentId) in tasks.ToList())
+        {
+            var status = entry?.Latest is { } latest
+                ? latest with { Reason = Reasons.Reconciliation, Uuid = null, Source = StatusSource.SOURCE_MASTER, Timestamp = now }
+                : MasterState.MasterStatus(id, agentId, f.Info.Has(FrameworkCapabilities.PartitionAware) ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
+                    "Reconciliation: task unknown to the master", Reasons.Reconciliation, now);
+            SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
+        }
+    });
+
+    private void LoseTask(FrameworkId fw, TaskId task, AgentId agent, string message, string reason)
+    {
+        var status = MasterState.MasterStatus(task, agent, TaskState.TASK_LOST, message, reason, Now());
+        if (_state.ApplyStatus(fw, status) is { } freed) Allocator(a => a.RecoverResources(fw, agent, freed, null, DateTimeOffset.UtcNow));
+        SendToFramework(fw, new TaskStatusUpdate(status));
+        _state.CompleteTask(fw, task);
+    }
+
+    private void OnReadSandboxFile(ReadSandboxFile m)
+    {
+        if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && _agentRefs.TryGetValue(t.AgentId, out var agent)) agent.Forward(m);
+        else Sender.Tell(new SandboxFileData(m.Path, m.Offset, "", 0, $"Task {m.TaskId} of framework {m.FrameworkId} is not on a connected agent"));
+    }
+
+    // ---------------- housekeeping ----------------
+
+    private void OnSweep()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var a in _state.Agents.Values.ToList())
+        {
+            if (a.Connected && now - a.LastSeen > _settings.AgentPingTimeout)
+            {
+                a.Connected = false;
+                a.DisconnectedAt = now;
+                foreach (var offer in _state.OffersOnAgent(a.Id)) Rescind(offer);
+                Allocator(x => x.SetAgentAvailable(a.Id, false));
+                _log.Warning("Agent {0} missed heartbeats for {1}: disconnected", a.Id, _settings.AgentPingTimeout);
+            }
+            else if (!a.Connected && a.DisconnectedAt is { } since && now - since > _settings.AgentReregisterTimeout)
+            {
+                var id = a.Id;
+                Persist(new AgentRemoved(id, "did not re-register in time", Now()), e => { _registry.Apply(e); RemoveAgentRuntime(id, lost: true); });
+            }
+        }
+    }
+
+    private ClusterState Snapshot()
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_snapshot is null || (_dirty && now - _snapshotAt >= _settings.StateSnapshotMaxAge))
+        {
+            _snapshot = _state.Snapshot(_epoch, _startTime, Now());
+            _snapshotAt = now;
+            _dirty = false;
+        }
+        return _snapshot;
+    }
+
+    private void IfFramework(FrameworkId id, Action<FrameworkEntry> action)
+    {
+        if (_state.Frameworks.TryGetValue(id, out var f)) action(f);
+        else Sender.Tell(new FrameworkError($"Framework {id} is not subscribed"));
+    }
+
+    private void SendToFramework(FrameworkId fw, object message)
+    {
+        if (_frameworkRefs.TryGetValue(fw, out var r)) r.Tell(message);
+    }
+
+    private void Allocator(Action<IAllocator> call, bool allocate = false) => _allocator.Tell(new AllocatorCall(call, allocate));
+}

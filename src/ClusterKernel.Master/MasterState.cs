@@ -1,0 +1,187 @@
+using ClusterKernel.Protocol;
+using ResourceBag = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Master;
+
+public sealed class AgentEntry
+{
+    public required AgentId Id { get; init; }
+    public required AgentInfo Info { get; set; }
+    public bool Connected { get; set; }
+    public double RegisteredTime { get; set; }
+    public DateTimeOffset LastSeen { get; set; }
+    public DateTimeOffset? DisconnectedAt { get; set; }
+    public ResourceBag Used { get; set; } = ResourceBag.Empty;
+    public ResourceBag Offered { get; set; } = ResourceBag.Empty;
+}
+
+public sealed class FrameworkEntry
+{
+    public required FrameworkId Id { get; init; }
+    public required FrameworkInfo Info { get; set; }
+    public bool Connected { get; set; }
+    public double RegisteredTime { get; set; }
+    public double? UnregisteredTime { get; set; }
+    public HashSet<OfferId> Offers { get; } = new();
+    public Dictionary<TaskId, TaskEntry> Tasks { get; } = new();
+    public LinkedList<TaskEntry> Completed { get; } = new();
+    public ResourceBag Used { get; set; } = ResourceBag.Empty;
+    public ResourceBag Offered { get; set; } = ResourceBag.Empty;
+}
+
+public sealed class TaskEntry
+{
+    public required TaskInfo Info { get; init; }
+    public required FrameworkId FrameworkId { get; init; }
+    public required AgentId AgentId { get; init; }
+    public TaskState State { get; set; } = TaskState.TASK_STAGING;
+    public List<TaskStatus> Statuses { get; } = new();
+    public TaskStatus? Latest => Statuses.Count > 0 ? Statuses[^1] : null;
+}
+
+/// <summary>What an ACCEPT turned into: tasks to launch on the offers' agent, updates for tasks refused, resources to give back.</summary>
+public sealed record AcceptOutcome(AgentId? Agent, IReadOnlyList<TaskInfo> Launch, IReadOnlyList<TaskStatus> Refused, ResourceBag Unused);
+
+/// <summary>
+/// The master's in-memory view of the cluster — agents, frameworks, offers, tasks — and the rules that change it,
+/// as plain C# with no Akka: the actor validates calls here, then sends what the outcome says.
+/// </summary>
+public sealed class MasterState(int maxCompletedPerFramework)
+{
+    public Dictionary<AgentId, AgentEntry> Agents { get; } = new();
+    public Dictionary<FrameworkId, FrameworkEntry> Frameworks { get; } = new();
+    public Dictionary<OfferId, Offer> Offers { get; } = new();
+    private long _offerSeq;
+
+    public Offer AddOffer(string epoch, FrameworkId fw, AgentId agent, string role, ResourceBag resources)
+    {
+        var a = Agents[agent];
+        var offer = new Offer
+        {
+            Id = new OfferId($"{epoch}-O{++_offerSeq}"), FrameworkId = fw, AgentId = agent, Hostname = a.Info.Hostname,
+            Resources = resources, AllocationRole = role, Attributes = a.Info.Attributes,
+        };
+        Offers[offer.Id] = offer;
+        var f = Frameworks[fw];
+        f.Offers.Add(offer.Id);
+        f.Offered += resources;
+        a.Offered += resources;
+        return offer;
+    }
+
+    /// <summary>Removes an offer (accepted, declined or rescinded); returns it, or null when it is unknown.</summary>
+    public Offer? RemoveOffer(OfferId id)
+    {
+        if (!Offers.Remove(id, out var offer)) return null;
+        if (Frameworks.TryGetValue(offer.FrameworkId, out var f)) { f.Offers.Remove(id); f.Offered -= offer.Resources; }
+        if (Agents.TryGetValue(offer.AgentId, out var a)) a.Offered -= offer.Resources;
+        return offer;
+    }
+
+    public IReadOnlyList<Offer> OffersOnAgent(AgentId agent) => Offers.Values.Where(o => o.AgentId == agent).ToList();
+    public IReadOnlyList<Offer> OffersOfFramework(FrameworkId fw) =>
+        Frameworks.TryGetValue(fw, out var f) ? f.Offers.Select(id => Offers[id]).ToList() : Array.Empty<Offer>();
+
+    /// <summary>
+    /// Validates an ACCEPT as Mesos does: every offer must exist, belong to the framework and lie on one agent; each task needs a
+    /// unique id, that agent, and resources contained in what is left of the offers. Invalid tasks get TASK_ERROR (bad task) or
+    /// TASK_LOST (bad offers); the offers are used up either way and what no task took is returned as <see cref="AcceptOutcome.Unused"/>.
+    /// </summary>
+    public AcceptOutcome Accept(FrameworkId fw, IReadOnlyList<OfferId> offerIds, IReadOnlyList<OfferOperation> operations, double now)
+    {
+        var tasks = operations.OfType<LaunchOperation>().SelectMany(l => l.TaskInfos).ToList();
+        var offers = new List<Offer>();
+        string? offerError = offerIds.Count == 0 ? "ACCEPT names no offer" : null;
+        foreach (var id in offerIds.Distinct())
+        {
+            if (!Offers.TryGetValue(id, out var o)) { offerError ??= $"Offer {id} is no longer valid"; continue; }
+            if (o.FrameworkId != fw) { offerError ??= $"Offer {id} belongs to another framework"; continue; }
+            offers.Add(o);
+        }
+        if (offerError is null && offers.Select(o => o.AgentId).Distinct().Count() > 1) offerError = "Offers of an ACCEPT must all be on one agent";
+        foreach (var o in offers) RemoveOffer(o.Id);
+        var pool = offers.Aggregate(ResourceBag.Empty, (acc, o) => acc + o.Resources);
+        if (offerError is not null)
+            return new AcceptOutcome(null, Array.Empty<TaskInfo>(),
+                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), pool);
+
+        var agent = offers[0].AgentId;
+        var framework = Frameworks[fw];
+        var launch = new List<TaskInfo>();
+        var refused = new List<TaskStatus>();
+        var ids = new HashSet<TaskId>();
+        foreach (var t in tasks)
+        {
+            string? error = null;
+            if (string.IsNullOrWhiteSpace(t.TaskId.Value)) error = "Task id is empty";
+            else if (framework.Tasks.ContainsKey(t.TaskId) || !ids.Add(t.TaskId)) error = $"Task id {t.TaskId} is already in use by this framework";
+            else if (t.AgentId != agent) error = $"Task uses agent {t.AgentId} but the offers are on {agent}";
+            else if (t.Resources.IsEmpty) error = "Task uses no resources";
+            else if (t.Command?.Value is null or "" && t.Container?.DockerImage is null) error = "Task has no command";
+            else if (!pool.Contains(t.Resources)) error = $"Task uses more resources ({t.Resources}) than the offers have left ({pool})";
+            if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); continue; }
+            pool -= t.Resources;
+            launch.Add(t);
+            AddTask(fw, t, TaskState.TASK_STAGING, now);
+        }
+        return new AcceptOutcome(agent, launch, refused, pool);
+    }
+
+    /// <summary>Adds a task (launched, or reported by a re-registering agent) and charges its resources.</summary>
+    public TaskEntry AddTask(FrameworkId fw, TaskInfo info, TaskState state, double now)
+    {
+        var entry = new TaskEntry { Info = info, FrameworkId = fw, AgentId = info.AgentId, State = state };
+        entry.Statuses.Add(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
+        var f = Frameworks[fw];
+        f.Tasks[info.TaskId] = entry;
+        f.Used += info.Resources;
+        if (Agents.TryGetValue(info.AgentId, out var a)) a.Used += info.Resources;
+        return entry;
+    }
+
+    /// <summary>Applies a status update. Returns the resources to give back to the allocator when the task just ended, else null.</summary>
+    public ResourceBag? ApplyStatus(FrameworkId fw, TaskStatus status)
+    {
+        if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(status.TaskId, out var task)) return null;
+        var wasTerminal = task.State.IsTerminal();
+        task.State = status.State;
+        task.Statuses.Add(status);
+        if (wasTerminal || !status.State.IsTerminal()) return null;
+        f.Used -= task.Info.Resources;
+        if (Agents.TryGetValue(task.AgentId, out var a)) a.Used -= task.Info.Resources;
+        return task.Info.Resources;
+    }
+
+    /// <summary>Moves a task whose terminal update was acknowledged (or which was lost) to the framework's completed list.</summary>
+    public void CompleteTask(FrameworkId fw, TaskId id)
+    {
+        if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(id, out var task) || !task.State.IsTerminal()) return;
+        f.Tasks.Remove(id);
+        f.Completed.AddLast(task);
+        while (f.Completed.Count > maxCompletedPerFramework) f.Completed.RemoveFirst();
+    }
+
+    public TaskEntry? FindTask(FrameworkId fw, TaskId id) =>
+        !Frameworks.TryGetValue(fw, out var f) ? null : f.Tasks.GetValueOrDefault(id) ?? f.Completed.LastOrDefault(t => t.Info.TaskId == id);
+
+    public IEnumerable<TaskEntry> TasksOnAgent(AgentId agent) =>
+        Frameworks.Values.SelectMany(f => f.Tasks.Values).Where(t => t.AgentId == agent);
+
+    /// <summary>Master-made update (reconciliation, lost tasks): no uuid, so it is not retried or acknowledged.</summary>
+    public static TaskStatus MasterStatus(TaskId id, AgentId? agent, TaskState state, string message, string reason, double now) => new()
+    {
+        TaskId = id, AgentId = agent, State = state, Message = message, Reason = reason, Source = StatusSource.SOURCE_MASTER, Timestamp = now,
+    };
+
+    private static TaskStatus Refusal(TaskInfo t, TaskState state, string message, string reason, double now) =>
+        MasterStatus(t.TaskId, t.AgentId, state, message, reason, now);
+
+    public ClusterState Snapshot(string epoch, double startTime, double now) => new(
+        epoch, startTime, now,
+        Agents.Values.Select(a => new AgentView(a.Id, a.Info.Hostname, a.Info.Resources, a.Used, a.Offered, a.Info.Attributes, a.Connected, a.RegisteredTime)).ToList(),
+        Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
+            f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
+        Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
+            t.AgentId, t.State, t.Info.Resources, t.Statuses.ToList(), t.Info.Container?.DockerImage)).ToList(),
+        Offers.Values.ToList());
+}

@@ -1,0 +1,16 @@
+using ClusterKernel.Protocol;
+
+namespace ClusterKernel.Master;
+
+// What the master persists: the registry only (agents admitted, frameworks and their failover state, weights).
+// Tasks are never persisted: agents are their source of truth and report them when they re-register.
+// These names are journal manifests: never rename one that has shipped.
+
+public sealed record AgentAdmitted(AgentId AgentId, AgentInfo Info, double Time) : IClusterMessage;
+public sealed record AgentRemoved(AgentId AgentId, string Reason, double Time) : IClusterMessage;
+public sealed record FrameworkAdded(FrameworkId FrameworkId, FrameworkInfo Info, double Time, string? ActorPath) : IClusterMessage;
+/// <summary>Persisted so that a framework's failover_timeout keeps counting across a change of master (Mesos forgets it: MESOS-4659).</summary>
+public sealed record FrameworkDisconnected(FrameworkId FrameworkId, double Time) : IClusterMessage;
+public sealed record FrameworkReconnected(FrameworkId FrameworkId, FrameworkInfo Info, double Time, string? ActorPath) : IClusterMessage;
+public sealed record FrameworkRemoved(FrameworkId FrameworkId, double Time) : IClusterMessage;
+public sealed record WeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IClusterMessage;

@@ -200,8 +200,8 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
             ct.ThrowIfCancellationRequested();
             var inspect = await InspectOrNullAsync(name, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Unknown docker container '{name}'.");
-            if (inspect.State is { Running: false } && inspect.State.Status is not ("created" or "restarting"))
-                return ToExit(containerId, inspect);
+            // No restart policy is set, so a container that is not running has ended (or never started).
+            if (inspect.State is { Running: false }) return ToExit(containerId, inspect);
             try
             {
                 await Cancellable(_client.Containers.WaitContainerAsync(name, ct), ct).ConfigureAwait(false);
@@ -209,7 +209,8 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
             catch (Exception)
             {
-                // HTTP timeout or a dropped connection on a long wait: loop and look again.
+                // HTTP timeout or a dropped connection on a long wait: look again (inspect decides), without spinning.
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
             }
         }
     }
@@ -240,6 +241,16 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         }
         catch (DockerContainerNotFoundException) { }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound) { }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The stop request itself failed (e.g. the HTTP call timed out on a long grace period): make sure it dies.
+            try
+            {
+                await Cancellable(_client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, ct), ct).ConfigureAwait(false);
+            }
+            catch (DockerContainerNotFoundException) { }
+            catch (DockerApiException k) when (k.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict) { } // gone / not running
+        }
     }
 
     public async Task<IReadOnlyList<RecoveredContainer>> RecoverAsync(string agentId, CancellationToken ct)

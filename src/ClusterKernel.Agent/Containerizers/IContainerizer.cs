@@ -1,25 +1,57 @@
 namespace ClusterKernel.Agent.Containerizers;
 
-public interface IContainerizer {
-    string Name { get; }                        // "docker" or "process"
-    bool Supports(ContainerLaunch launch);      // docker: launch.Image != null; process: Image == null
-    // Starts the container; returns once it is running (or throws ContainerLaunchException with a clear message, e.g. image missing).
+/// <summary>
+/// Starts, watches, kills and recovers the containers of one agent. Implementations know nothing about
+/// actors: the agent actor calls them and pipes the resulting tasks to itself.
+/// </summary>
+public interface IContainerizer
+{
+    /// <summary>"docker" or "process".</summary>
+    string Name { get; }
+
+    /// <summary>docker: <c>launch.Image != null</c>; process: <c>launch.Image == null</c>.</summary>
+    bool Supports(ContainerLaunch launch);
+
+    /// <summary>Starts the container; returns once it is running, or throws <see cref="ContainerLaunchException"/> with a clear message.</summary>
     Task<ContainerStarted> LaunchAsync(ContainerLaunch launch, CancellationToken ct);
-    // Completes when the container exits (also for recovered containers). Must be cancellable by ct.
+
+    /// <summary>Completes when the container exits (also for recovered containers). Cancellable by <paramref name="ct"/>.
+    /// Throws <see cref="InvalidOperationException"/> for a container this containerizer does not know.</summary>
     Task<ContainerExit> WaitAsync(string containerId, CancellationToken ct);
-    // SIGTERM, wait gracePeriod, then SIGKILL. Idempotent; no error if already gone.
+
+    /// <summary>SIGTERM, wait <paramref name="gracePeriod"/>, then SIGKILL. Idempotent; no error if already gone.</summary>
     Task KillAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct);
-    // Containers this agent launched earlier that are still alive (docker: found by labels; process: those whose pid file in the sandbox still names a live process). For agent restart recovery.
+
+    /// <summary>Containers this agent launched earlier that are still alive (for agent restart recovery).</summary>
     Task<IReadOnlyList<RecoveredContainer>> RecoverAsync(string agentId, CancellationToken ct);
-    // Removes the container's runtime leftovers (docker: remove container). Idempotent.
+
+    /// <summary>Removes the container's runtime leftovers (docker: the container itself). Idempotent.</summary>
     Task CleanupAsync(string containerId, CancellationToken ct);
 }
+
+/// <param name="Shell">true: run <c>/bin/sh -c Command</c> (Arguments ignored); false: exec Command with Arguments.</param>
 public sealed record ContainerLaunch(
     string ContainerId, string AgentId, string FrameworkId, string TaskId, string ExecutorId,
-    string? Image, string Command, IReadOnlyList<string> Arguments, bool Shell,  // Shell=true: run `/bin/sh -c Command`; false: exec Command with Arguments
+    string? Image, string Command, IReadOnlyList<string> Arguments, bool Shell,
     IReadOnlyDictionary<string, string> Environment,
     double Cpus, double MemoryMb, string SandboxDirectory);
+
 public sealed record ContainerStarted(string ContainerId, int? Pid, DateTimeOffset StartedAt);
+
 public sealed record ContainerExit(string ContainerId, int? ExitCode, bool OomKilled, bool KilledByRequest, string Message);
+
 public sealed record RecoveredContainer(string ContainerId, string FrameworkId, string TaskId, string ExecutorId, string? Image);
+
 public sealed class ContainerLaunchException(string message, Exception? inner = null) : Exception(message, inner);
+
+internal static class ContainerIds
+{
+    /// <summary>Container ids become file and docker container names: keep them to [A-Za-z0-9_.-], starting alphanumeric.</summary>
+    public static void Validate(string containerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(containerId);
+        if (!char.IsAsciiLetterOrDigit(containerId[0]) ||
+            containerId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')))
+            throw new ArgumentException($"Container id '{containerId}' may only contain [A-Za-z0-9_.-] and must start with a letter or digit.", nameof(containerId));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Akka.Actor;
+using ClusterKernel.Framework;
+using ClusterKernel.Protocol;
+using ClusterKernel.Protocol.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterKernel.Api;
+
+/// <summary>
+/// The master's HTTP face: Mesos-shaped /state and /files/read, plus ClusterKernel's command endpoints. Handlers only
+/// Ask actors; every failure becomes a 4xx/5xx with {"message": ...} (an Ask timeout is 503 "master not reachable").
+/// </summary>
+public static class HttpApi
+{
+    public const string CommandsPath = "/api/ck/v1/commands";
+
+    public static WebApplication Build(HttpApiOptions options, ActorSystem system, IActorRef master, IActorRef commandFramework)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(options.Url);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        var json = Json.CreateOptions();
+        var timeout = options.AskTimeout;
+
+        // Last line of defence: whatever a handler throws becomes JSON, never an HTML page or a dropped connection.
+        app.UseExceptionHandler(errors => errors.Run(ctx =>
+        {
+            var e = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var (status, message) = e is AskTimeoutException or TaskCanceledException
+                ? (StatusCodes.Status503ServiceUnavailable, "master not reachable")
+                : (StatusCodes.Status500InternalServerError, e?.Message ?? "internal error");
+            return Error(status, message).ExecuteAsync(ctx);
+        }));
+        // Empty-bodied errors (unknown route, wrong method) get a JSON message too.
+        app.UseStatusCodePages(ctx => Error(ctx.HttpContext.Response.StatusCode,
+            $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}: {ReasonPhrase(ctx.HttpContext.Response.StatusCode)}").ExecuteAsync(ctx.HttpContext));
+
+        app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
+
+        async Task<IResult> State(HttpContext ctx)
+        {
+            var state = await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
+            return Results.Json(MesosStateJson.Map(state, "master@" + ctx.Request.Host), json);
+        }
+        app.MapGet("/state", State);
+        app.MapGet("/master/state", State);
+
+        app.MapPost(CommandsPath, async (HttpContext ctx) =>
+        {
+            CommandRequest? request;
+            try { request = await JsonSerializer.DeserializeAsync<CommandRequest>(ctx.Request.Body, json, ctx.RequestAborted); }
+            catch (JsonException e) { return Error(400, "invalid command JSON: " + e.Message); }
+            if (request is null) return Error(400, "missing command JSON body");
+            if (request.Validate() is { } invalid) return Error(400, invalid);
+            return await commandFramework.Ask<object>(new RunCommand(request), timeout) switch
+            {
+                CommandAccepted a => Results.Json(new { task_id = a.TaskId.Value }, json, statusCode: 201),
+                CommandRejected r => Error(400, r.Message),
+                var other => Error(500, $"unexpected answer {other.GetType().Name}"),
+            };
+        });
+
+        app.MapGet(CommandsPath + "/{taskId}", async (string taskId) =>
+            await commandFramework.Ask<object>(new GetCommand(new TaskId(taskId)), timeout) switch
+            {
+                CommandView v => Results.Json(v, json),
+                CommandNotFound => Error(404, $"no command {taskId}"),
+                var other => Error(500, $"unexpected answer {other.GetType().Name}"),
+            });
+
+        app.MapPost(CommandsPath + "/{taskId}/kill", async (string taskId) =>
+            await commandFramework.Ask<object>(new KillCommand(new TaskId(taskId)), timeout) switch
+            {
+                CommandKillRequested => Results.Json(new { task_id = taskId }, json, statusCode: 202),
+                CommandNotFound => Error(404, $"no command {taskId}"),
+                var other => Error(500, $"unexpected answer {other.GetType().Name}"),
+            });
+
+        app.MapGet("/files/read", async (HttpContext ctx) =>
+        {
+            var q = ctx.Request.Query;
+            string? frameworkId = q["framework_id"], taskId = q["task_id"], path = q["path"];
+            if (string.IsNullOrEmpty(frameworkId) || string.IsNullOrEmpty(taskId)) return Error(400, "framework_id and task_id are required");
+            if (!TryLong(q["offset"], 0, out var offset) || !TryLong(q["length"], -1, out var length))
+                return Error(400, "offset and length must be integers");
+            var read = new ReadSandboxFile(new FrameworkId(frameworkId), new TaskId(taskId), string.IsNullOrEmpty(path) ? "stdout" : path, offset, length);
+            var data = await master.Ask<SandboxFileData>(read, timeout);
+            return data.Error is { } error
+                ? Error(404, error)
+                : Results.Json(new { data = data.Data, offset = data.Offset, size = data.Size }, json);
+        });
+
+        return app;
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { message }, statusCode: status);
+
+    private static bool TryLong(string? text, long fallback, out long value)
+    {
+        value = fallback;
+        return string.IsNullOrEmpty(text) || long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } p ? p : "error";
+}

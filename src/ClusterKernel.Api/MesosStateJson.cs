@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ClusterKernel.Protocol;
+using ClusterKernel.Resources;
+using Res = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Api;
+
+/// <summary>
+/// Maps the master's <see cref="ClusterState"/> onto the JSON of Mesos' <c>/state</c> (v0 field names, plain string ids,
+/// scalars as numbers, ranges as "[31000-32000]"), so tools written for Mesos can read it. Active tasks go to a
+/// framework's "tasks", terminal ones to "completed_tasks", as Mesos does. Top-level total/used/offered resources are a
+/// ClusterKernel extension. Pure: no actors, no HTTP.
+/// </summary>
+public static class MesosStateJson
+{
+    public const string Version = "1.11.0-ck";
+
+    public static JsonObject Map(ClusterState state, string? leader = null)
+    {
+        var total = state.Agents.Aggregate(Res.Empty, (acc, a) => acc + a.Resources);
+        var used = state.Agents.Aggregate(Res.Empty, (acc, a) => acc + a.Used);
+        var offered = state.Agents.Aggregate(Res.Empty, (acc, a) => acc + a.Offered);
+        return new JsonObject
+        {
+            ["version"] = Version,
+            ["id"] = state.MasterEpoch,
+            ["start_time"] = state.StartTime,
+            ["elected_time"] = state.StartTime,
+            ["leader"] = leader,
+            ["activated_slaves"] = state.Agents.Count(a => a.Active),
+            ["deactivated_slaves"] = state.Agents.Count(a => !a.Active),
+            ["slaves"] = Array(state.Agents.Select(Agent)),
+            ["frameworks"] = Array(state.Frameworks.Select(f => Framework(f, state))),
+            ["total_resources"] = ResourcesJson(total),
+            ["used_resources"] = ResourcesJson(used),
+            ["offered_resources"] = ResourcesJson(offered),
+        };
+    }
+
+    /// <summary>Mesos' resources object: cpus/mem/disk/gpus always present, other scalars as numbers, ranges and sets as strings.</summary>
+    public static JsonObject ResourcesJson(Res resources)
+    {
+        var o = new JsonObject { ["cpus"] = 0.0, ["mem"] = 0.0, ["disk"] = 0.0, ["gpus"] = 0.0 };
+        foreach (var (name, value) in resources.ScalarTotals()) o[name] = value;
+        foreach (var name in resources.Where(r => r.Type == ClusterKernel.Resources.ValueType.Ranges).Names)
+            o[name] = "[" + string.Join(",", resources.Ranges(name)) + "]";
+        foreach (var group in resources.Where(r => r.Type == ClusterKernel.Resources.ValueType.Set).GroupBy(r => r.Name))
+            o[group.Key] = "{" + string.Join(",", group.SelectMany(r => r.Set).Distinct().Order(StringComparer.Ordinal)) + "}";
+        return o;
+    }
+
+    private static JsonObject Agent(AgentView a)
+    {
+        var reserved = new JsonObject();
+        foreach (var role in a.Resources.Where(r => r.IsReserved).Select(r => r.Role).Distinct())
+            reserved[role] = ResourcesJson(a.Resources.Reserved(role));
+        return new JsonObject
+        {
+            ["id"] = a.Id.Value,
+            ["hostname"] = a.Hostname,
+            ["resources"] = ResourcesJson(a.Resources),
+            ["used_resources"] = ResourcesJson(a.Used),
+            ["offered_resources"] = ResourcesJson(a.Offered),
+            ["unreserved_resources"] = ResourcesJson(a.Resources.Unreserved()),
+            ["reserved_resources"] = reserved,
+            ["attributes"] = Attributes(a.Attributes),
+            ["active"] = a.Active,
+            ["registered_time"] = a.RegisteredTime,
+        };
+    }
+
+    private static JsonObject Framework(FrameworkView f, ClusterState state)
+    {
+        var tasks = state.Tasks.Where(t => t.FrameworkId == f.Id).ToList();
+        return new JsonObject
+        {
+            ["id"] = f.Id.Value,
+            ["name"] = f.Name,
+            ["roles"] = Array(f.Roles.Select(r => (JsonNode?)JsonValue.Create(r))),
+            ["active"] = f.Active,
+            ["connected"] = f.Connected,
+            ["failover_timeout"] = f.FailoverTimeout,
+            ["used_resources"] = ResourcesJson(f.Used),
+            ["offered_resources"] = ResourcesJson(f.Offered),
+            ["registered_time"] = f.RegisteredTime,
+            ["unregistered_time"] = f.UnregisteredTime ?? 0,
+            ["tasks"] = Array(tasks.Where(t => !t.State.IsTerminal()).Select(Task)),
+            ["completed_tasks"] = Array(tasks.Where(t => t.State.IsTerminal()).Select(Task)),
+            ["offers"] = Array(state.Offers.Where(o => o.FrameworkId == f.Id).Select(OfferJson)),
+        };
+    }
+
+    private static JsonObject Task(TaskView t)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = t.Id.Value,
+            ["name"] = t.Name,
+            ["framework_id"] = t.FrameworkId.Value,
+            ["executor_id"] = "",
+            ["slave_id"] = t.AgentId.Value,
+            ["state"] = t.State.ToString(),
+            ["resources"] = ResourcesJson(t.Resources),
+            ["statuses"] = Array(t.Statuses.Select(Status)),
+        };
+        if (t.Image is { } image)
+            o["container"] = new JsonObject { ["type"] = "DOCKER", ["docker"] = new JsonObject { ["image"] = image } };
+        return o;
+    }
+
+    private static JsonObject Status(TaskStatus s)
+    {
+        var o = new JsonObject { ["state"] = s.State.ToString(), ["timestamp"] = s.Timestamp };
+        if (s.Message is { } message) o["message"] = message;
+        if (s.Reason is { } reason) o["reason"] = reason;
+        if (s.Healthy is { } healthy) o["healthy"] = healthy;
+        if (s.ExitCode is { } code) o["exit_code"] = code;
+        return o;
+    }
+
+    private static JsonObject OfferJson(Offer o) => new()
+    {
+        ["id"] = o.Id.Value,
+        ["framework_id"] = o.FrameworkId.Value,
+        ["slave_id"] = o.AgentId.Value,
+        ["hostname"] = o.Hostname,
+        ["resources"] = ResourcesJson(o.Resources),
+        ["allocation_info"] = new JsonObject { ["role"] = o.AllocationRole },
+    };
+
+    // Mesos writes numeric attributes as numbers and the rest as strings.
+    private static JsonObject Attributes(IReadOnlyDictionary<string, string> attributes)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in attributes)
+            o[k] = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(v);
+        return o;
+    }
+
+    private static JsonArray Array(IEnumerable<JsonNode?> items) => new(items.ToArray());
+}

@@ -1,0 +1,152 @@
+using Akka.Actor;
+using Akka.TestKit;
+using ClusterKernel.Protocol;
+using Xunit;
+using Xunit.Abstractions;
+using Res = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Framework.Tests;
+
+public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
+
+    /// <summary>A subscribed command framework with an idle queue (it has suppressed offers).</summary>
+    private (TestProbe master, IActorRef framework) StartSubscribed()
+    {
+        var master = CreateTestProbe();
+        var framework = Sys.ActorOf(CommandFramework.Props(master.Ref));
+        var subscribe = master.ExpectMsg<SubscribeFramework>(Wait);
+        Assert.Equal(CommandFramework.FrameworkName, subscribe.Info.Name);
+        Assert.True(subscribe.Info.Checkpoint);
+        framework.Tell(new FrameworkSubscribed(Samples.FrameworkId, master.Ref, 15, false), master.Ref);
+        master.FishForMessage<SuppressOffers>(_ => true, Wait);
+        return (master, framework);
+    }
+
+    private TaskId Run(IActorRef framework, CommandRequest request) =>
+        framework.Ask<CommandAccepted>(new RunCommand(request), Wait).Result.TaskId;
+
+    [Fact]
+    public void A_command_arriving_while_suppressed_revives_offers()
+    {
+        var (master, framework) = StartSubscribed();
+        Run(framework, Samples.Command());
+        master.FishForMessage<ReviveOffers>(_ => true, Wait);
+    }
+
+    [Fact]
+    public void A_pending_command_is_launched_on_a_fitting_offer()
+    {
+        var (master, framework) = StartSubscribed();
+        var id = Run(framework, Samples.Command("echo hi", cpus: 0.5, mem: 64, image: "alpine:3"));
+        var offer = Samples.Offer("o1", "cpus:2;mem:1024;disk:100;ports:[31000-32000]");
+
+        framework.Tell(new ResourceOffers(new[] { offer }), master.Ref);
+
+        var accept = master.FishForMessage<AcceptOffers>(_ => true, Wait);
+        Assert.Equal(new[] { offer.Id }, accept.OfferIds);
+        var task = Assert.Single(Assert.IsType<LaunchOperation>(Assert.Single(accept.Operations)).TaskInfos);
+        Assert.Equal(id, task.TaskId);
+        Assert.StartsWith("ck-", task.TaskId.Value);
+        Assert.Equal(offer.AgentId, task.AgentId);
+        Assert.Equal(Res.Parse("cpus:0.5;mem:64"), task.Resources);
+        Assert.Equal("echo hi", task.Command!.Value);
+        Assert.True(task.Command.Shell);
+        Assert.Equal("alpine:3", task.Container!.DockerImage);
+        master.FishForMessage<SuppressOffers>(_ => true, Wait); // queue empty again
+    }
+
+    [Fact]
+    public void Several_commands_share_one_offer_and_the_one_that_does_not_fit_waits()
+    {
+        var (master, framework) = StartSubscribed();
+        var a = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+        var b = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+        var c = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+
+        var accept = master.FishForMessage<AcceptOffers>(_ => true, Wait);
+        var tasks = Assert.IsType<LaunchOperation>(Assert.Single(accept.Operations)).TaskInfos;
+        Assert.Equal(new[] { a, b }, tasks.Select(t => t.TaskId));
+        var view = framework.Ask<CommandView>(new GetCommand(c), Wait).Result;
+        Assert.Null(view.AgentId);
+    }
+
+    [Fact]
+    public void Resources_reserved_for_the_offer_role_are_used_before_unreserved_ones()
+    {
+        var taken = OfferFit.TryTake(Res.Parse("cpus:1;cpus(ads):0.25;mem:128"), "ads", new Dictionary<string, double> { ["cpus"] = 0.5, ["mem"] = 64 });
+        Assert.Equal(Res.Parse("cpus(ads):0.25;cpus:0.25;mem:64"), taken);
+        Assert.Null(OfferFit.TryTake(Res.Parse("cpus(other):4;mem:128"), "ads", new Dictionary<string, double> { ["cpus"] = 0.5 }));
+    }
+
+    [Fact]
+    public void A_too_small_offer_is_declined_with_a_short_filter()
+    {
+        var (master, framework) = StartSubscribed();
+        Run(framework, Samples.Command(cpus: 4, mem: 64));
+
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+
+        var decline = master.FishForMessage<DeclineOffers>(_ => true, Wait);
+        Assert.Equal(new[] { new OfferId("o1") }, decline.OfferIds);
+        Assert.Equal(1, decline.Filters!.RefuseSeconds);
+    }
+
+    [Fact]
+    public void Get_command_answers_with_the_status_history()
+    {
+        var (master, framework) = StartSubscribed();
+        var id = Run(framework, Samples.Command());
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+        master.FishForMessage<AcceptOffers>(_ => true, Wait);
+
+        framework.Tell(new TaskStatusUpdate(new TaskStatus { TaskId = id, State = TaskState.TASK_RUNNING, AgentId = Samples.AgentId, Uuid = Guid.NewGuid() }), master.Ref);
+        framework.Tell(new TaskStatusUpdate(new TaskStatus { TaskId = id, State = TaskState.TASK_FINISHED, AgentId = Samples.AgentId, Uuid = Guid.NewGuid(), ExitCode = 0 }), master.Ref);
+
+        var view = framework.Ask<CommandView>(new GetCommand(id), Wait).Result;
+        Assert.Equal(TaskState.TASK_FINISHED, view.State);
+        Assert.Equal(new[] { TaskState.TASK_RUNNING, TaskState.TASK_FINISHED }, view.Statuses.Select(s => s.State));
+        Assert.Equal(Samples.AgentId, view.AgentId);
+        Assert.Equal(Samples.FrameworkId, view.FrameworkId);
+        Assert.IsType<CommandNotFound>(framework.Ask<object>(new GetCommand(new TaskId("nope")), Wait).Result);
+    }
+
+    [Fact]
+    public void Killing_a_pending_command_ends_it_without_launching()
+    {
+        var (master, framework) = StartSubscribed();
+        var id = Run(framework, Samples.Command());
+
+        Assert.IsType<CommandKillRequested>(framework.Ask<object>(new KillCommand(id), Wait).Result);
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+
+        master.FishForMessage<DeclineOffers>(_ => true, Wait);
+        Assert.Equal(TaskState.TASK_KILLED, framework.Ask<CommandView>(new GetCommand(id), Wait).Result.State);
+    }
+
+    [Fact]
+    public void Killing_a_launched_command_asks_the_master_to_kill_it_on_its_agent()
+    {
+        var (master, framework) = StartSubscribed();
+        var id = Run(framework, Samples.Command());
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+        master.FishForMessage<AcceptOffers>(_ => true, Wait);
+
+        framework.Tell(new KillCommand(id));
+
+        var kill = master.FishForMessage<KillTask>(_ => true, Wait);
+        Assert.Equal(id, kill.TaskId);
+        Assert.Equal(Samples.AgentId, kill.AgentId);
+    }
+
+    [Fact]
+    public void An_invalid_command_is_rejected()
+    {
+        var (_, framework) = StartSubscribed();
+        var answer = framework.Ask<object>(new RunCommand(Samples.Command(cpus: 0)), Wait).Result;
+        Assert.Contains("cpus", Assert.IsType<CommandRejected>(answer).Message);
+    }
+}

@@ -154,30 +154,36 @@ fi
 
 # ---------------------------------------------------------------- tests
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-test_log="$(mktemp /tmp/ck-test-XXXXXX.log)"
+results_dir="$(mktemp -d /tmp/ck-test-results-XXXXXX)"
 set +e
-dotnet test ClusterKernel.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$test_log"
-test_rc=${PIPESTATUS[0]}
+# TRX per test project gives exact counts; console output format differs between verbosities.
+dotnet test ClusterKernel.sln -c Release --results-directory "$results_dir" \
+  --logger "trx;LogFilePrefix=ck" --logger "console;verbosity=normal"
+test_rc=$?
 set -e
 
-# Lines look like: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)"
-sum_field() {  # awk only: a grep without matches would trip pipefail
-  awk -v key="$1" '
-    /^[[:space:]]*(Passed|Failed)!/ {
-      for (i = 1; i <= NF; i++) if ($i == key ":") { v = $(i + 1); gsub(/[^0-9]/, "", v); s += v }
-    }
-    END { print s + 0 }' "$test_log"
+# Sum the <Counters .../> element of every TRX file (skipped tests are those not executed: total - executed).
+counter_sum() {  # $@: attribute names
+  local total=0 f attr v
+  for f in "$results_dir"/*.trx; do
+    [ -e "$f" ] || continue
+    for attr in "$@"; do
+      v="$(grep -o "<Counters [^>]*" "$f" | grep -oE " $attr=\"[0-9]+\"" | grep -oE '[0-9]+' || true)"
+      total=$((total + ${v:-0}))
+    done
+  done
+  echo "$total"
 }
-passed="$(sum_field Passed)"
-failed="$(sum_field Failed)"
-skipped="$(sum_field Skipped)"
-runs="$(awk '/^[[:space:]]*(Passed|Failed)!/ {n++} END {print n + 0}' "$test_log")"
-rm -f "$test_log"
+passed="$(counter_sum passed)"
+failed="$(counter_sum failed error timeout aborted)"
+skipped="$(( $(counter_sum total) - $(counter_sum executed) ))"
+runs="$(find "$results_dir" -maxdepth 1 -name '*.trx' | wc -l)"
+rm -rf "$results_dir"
 
 if [ "$test_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   log "dotnet test exited with $test_rc without failed tests (build failure or test host crash)"
 fi
-log "test runs reported: $runs"
+log "test result files (one per test project that ran tests): $runs"
 echo "$passed passed, $failed failed, $skipped skipped"
 
 if [ "$test_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi

@@ -106,6 +106,7 @@ public sealed class Agent : ReceiveActor, IWithTimers
 
     private void OnRegistered(AgentRegistered m)
     {
+        if (_masterEpoch == m.MasterEpoch && _agentId == m.AgentId) return; // answer to a retried registration
         var first = _agentId is null;
         _agentId = m.AgentId;
         _masterEpoch = m.MasterEpoch;

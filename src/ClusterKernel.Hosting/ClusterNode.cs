@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Akka.Cluster.Tools.Singleton;
 using ClusterKernel.Agent;
 using ClusterKernel.Agent.Containerizers;
@@ -26,6 +27,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public IReadOnlyList<string> Containerizers { get; private set; } = Array.Empty<string>();
     private WebApplication? _http;
     private readonly List<IDisposable> _disposables = new();
+    private int _disposed;
 
     private ClusterNode(ActorSystem system, NodeOptions options, IActorRef masterProxy)
     {
@@ -55,6 +57,8 @@ public sealed class ClusterNode : IAsyncDisposable
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
             ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");
         var node = new ClusterNode(system, options, proxy);
+        // A master with no seeds starts a new cluster on its own (as the first seed node would).
+        if (options.Master && options.Seeds.Count == 0 && options.Port == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
 
         if (agentSettings is not null)
         {
@@ -68,8 +72,8 @@ public sealed class ClusterNode : IAsyncDisposable
             }
             foreach (var c in containerizers) if (c is IDisposable d) node._disposables.Add(d);
             node.Containerizers = containerizers.Select(c => c.Name).ToList();
-            system.Log.Info("Agent containerizers: {0} (docker endpoint {1})", string.Join(",", node.Containerizers), DockerContainerizer.ResolveEndpoint());
-            node.Agent = system.ActorOf(Agent.Agent.Props(agentSettings, proxy, containerizers), "agent");
+            system.Log.Info($"Agent containerizers: {string.Join(",", node.Containerizers)} (docker endpoint {DockerContainerizer.ResolveEndpoint()})");
+            node.Agent = system.ActorOf(ClusterKernel.Agent.Agent.Props(agentSettings, proxy, containerizers), "agent");
         }
         if (options.Master)
         {
@@ -89,7 +93,7 @@ public sealed class ClusterNode : IAsyncDisposable
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Cluster.Get(System).RegisterOnMemberUp(() => tcs.TrySetResult());
-        return tcs.Task.WaitAsync(timeout);
+        return tcs.Task.WaitAsync(timeout, CancellationToken.None);
     }
 
     public void Join(Address address) => Cluster.Get(System).Join(address);
@@ -97,9 +101,10 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>Leaves the cluster gracefully and stops everything this node started.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_http is not null)
         {
-            try { await _http.StopAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { /* shutting down anyway */ }
+            try { using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)); await _http.StopAsync(cts.Token); } catch (Exception) { /* shutting down anyway */ }
             await _http.DisposeAsync();
         }
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);

@@ -101,6 +101,8 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
 
     private void OnRegisterAgent(RegisterAgent m)
     {
+        // Registration is retried until answered: a retry from an agent already admitted gets the same id back.
+        if (_agentByRef.TryGetValue(m.Agent, out var known)) { m.Agent.Tell(new AgentRegistered(known, _epoch, 5)); return; }
         var id = new AgentId($"{_epoch}-S{_registry.Agents.Count + _state.Agents.Count}-{Guid.NewGuid().ToString("N")[..6]}");
         var info = m.Info with { Id = id };
         var agent = m.Agent;

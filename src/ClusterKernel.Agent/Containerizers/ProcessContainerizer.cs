@@ -170,6 +170,7 @@ public sealed class ProcessContainerizer : IContainerizer, IDisposable
 
     public void Dispose()
     {
+        if (_disposed.IsCancellationRequested) return;
         _disposed.Cancel();
         foreach (var e in _containers.Values) e.Process?.Dispose();
         _disposed.Dispose();

@@ -35,6 +35,10 @@ public static class RunCommand
 
         cmd.SetAction((ParseResult r, CancellationToken ct) => MasterClient.Guard(async () =>
         {
+            // Without "--", a mistyped option would silently become the command to run.
+            var beforeDashes = r.Tokens.TakeWhile(t => t.Type != System.CommandLine.Parsing.TokenType.DoubleDash);
+            if (beforeDashes.FirstOrDefault(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.StartsWith('-')) is { } stray)
+                throw new CliException(BadArguments, $"unknown option '{stray.Value}' (put the command after --)");
             var request = new CommandRequest(
                 r.GetValue(name), r.GetValue(image), ShellCommand(r.GetValue(command) ?? Array.Empty<string>()), Array.Empty<string>(), true,
                 Positive("--cpus", r.GetValue(cpus)), Positive("--mem", r.GetValue(mem)), NonNegative("--disk", r.GetValue(disk)),

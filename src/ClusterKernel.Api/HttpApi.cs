@@ -43,10 +43,11 @@ public static class HttpApi
 
         app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
 
-        async Task<IResult> State(HttpContext ctx)
+        // Takes HttpRequest, not HttpContext: a Task<IResult>(HttpContext) method binds to RequestDelegate and its result is dropped.
+        async Task<IResult> State(HttpRequest request)
         {
             var state = await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
-            return Results.Json(MesosStateJson.Map(state, "master@" + ctx.Request.Host), json);
+            return Results.Json(MesosStateJson.Map(state, "master@" + request.Host), json);
         }
         app.MapGet("/state", State);
         app.MapGet("/master/state", State);

@@ -5,10 +5,15 @@ using ClusterKernel.Cli.Commands;
 ThreadPool.GetMinThreads(out var worker, out var io);
 ThreadPool.SetMinThreads(Math.Max(worker, 32), Math.Max(io, 32));
 
-var root = new RootCommand("ck — ClusterKernel, a cluster resource manager in the line of Apache Mesos.");
-root.Subcommands.Add(ServerCommands.Master());
-root.Subcommands.Add(ServerCommands.Agent());
-root.Subcommands.Add(ServerCommands.Up());
-root.Subcommands.Add(RunCommand.Create());
-root.Subcommands.Add(StateCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var root = new RootCommand("ck — ClusterKernel, a cluster resource manager in the line of Apache Mesos.")
+{
+    ServerCommands.Master(), ServerCommands.Agent(), ServerCommands.Up(), RunCommand.Create(), StateCommand.Create(),
+};
+var parse = root.Parse(args);
+// Usage errors are one line and exit 2, like every other argument error of ck.
+if (parse.Errors.Count > 0)
+{
+    Console.Error.WriteLine("ck: " + parse.Errors[0].Message);
+    return 2;
+}
+return await parse.InvokeAsync();

@@ -24,22 +24,22 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
         return (master, framework);
     }
 
-    private TaskId Run(IActorRef framework, CommandRequest request) =>
-        framework.Ask<CommandAccepted>(new RunCommand(request), Wait).Result.TaskId;
+    private static async Task<TaskId> Run(IActorRef framework, CommandRequest request) =>
+        (await framework.Ask<CommandAccepted>(new RunCommand(request), Wait)).TaskId;
 
     [Fact]
-    public void A_command_arriving_while_suppressed_revives_offers()
+    public async Task A_command_arriving_while_suppressed_revives_offers()
     {
         var (master, framework) = StartSubscribed();
-        Run(framework, Samples.Command());
+        await Run(framework, Samples.Command());
         master.FishForMessage<ReviveOffers>(_ => true, Wait);
     }
 
     [Fact]
-    public void A_pending_command_is_launched_on_a_fitting_offer()
+    public async Task A_pending_command_is_launched_on_a_fitting_offer()
     {
         var (master, framework) = StartSubscribed();
-        var id = Run(framework, Samples.Command("echo hi", cpus: 0.5, mem: 64, image: "alpine:3"));
+        var id = await Run(framework, Samples.Command("echo hi", cpus: 0.5, mem: 64, image: "alpine:3"));
         var offer = Samples.Offer("o1", "cpus:2;mem:1024;disk:100;ports:[31000-32000]");
 
         framework.Tell(new ResourceOffers(new[] { offer }), master.Ref);
@@ -58,19 +58,19 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
-    public void Several_commands_share_one_offer_and_the_one_that_does_not_fit_waits()
+    public async Task Several_commands_share_one_offer_and_the_one_that_does_not_fit_waits()
     {
         var (master, framework) = StartSubscribed();
-        var a = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
-        var b = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
-        var c = Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+        var a = await Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+        var b = await Run(framework, Samples.Command(cpus: 0.5, mem: 64));
+        var c = await Run(framework, Samples.Command(cpus: 0.5, mem: 64));
 
         framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
 
         var accept = master.FishForMessage<AcceptOffers>(_ => true, Wait);
         var tasks = Assert.IsType<LaunchOperation>(Assert.Single(accept.Operations)).TaskInfos;
         Assert.Equal(new[] { a, b }, tasks.Select(t => t.TaskId));
-        var view = framework.Ask<CommandView>(new GetCommand(c), Wait).Result;
+        var view = (await framework.Ask<CommandView>(new GetCommand(c), Wait));
         Assert.Null(view.AgentId);
     }
 
@@ -83,10 +83,10 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
-    public void A_too_small_offer_is_declined_with_a_short_filter()
+    public async Task A_too_small_offer_is_declined_with_a_short_filter()
     {
         var (master, framework) = StartSubscribed();
-        Run(framework, Samples.Command(cpus: 4, mem: 64));
+        await Run(framework, Samples.Command(cpus: 4, mem: 64));
 
         framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
 
@@ -96,42 +96,42 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
-    public void Get_command_answers_with_the_status_history()
+    public async Task Get_command_answers_with_the_status_history()
     {
         var (master, framework) = StartSubscribed();
-        var id = Run(framework, Samples.Command());
+        var id = await Run(framework, Samples.Command());
         framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
         master.FishForMessage<AcceptOffers>(_ => true, Wait);
 
         framework.Tell(new TaskStatusUpdate(new TaskStatus { TaskId = id, State = TaskState.TASK_RUNNING, AgentId = Samples.AgentId, Uuid = Guid.NewGuid() }), master.Ref);
         framework.Tell(new TaskStatusUpdate(new TaskStatus { TaskId = id, State = TaskState.TASK_FINISHED, AgentId = Samples.AgentId, Uuid = Guid.NewGuid(), ExitCode = 0 }), master.Ref);
 
-        var view = framework.Ask<CommandView>(new GetCommand(id), Wait).Result;
+        var view = (await framework.Ask<CommandView>(new GetCommand(id), Wait));
         Assert.Equal(TaskState.TASK_FINISHED, view.State);
         Assert.Equal(new[] { TaskState.TASK_RUNNING, TaskState.TASK_FINISHED }, view.Statuses.Select(s => s.State));
         Assert.Equal(Samples.AgentId, view.AgentId);
         Assert.Equal(Samples.FrameworkId, view.FrameworkId);
-        Assert.IsType<CommandNotFound>(framework.Ask<object>(new GetCommand(new TaskId("nope")), Wait).Result);
+        Assert.IsType<CommandNotFound>((await framework.Ask<object>(new GetCommand(new TaskId("nope")), Wait)));
     }
 
     [Fact]
-    public void Killing_a_pending_command_ends_it_without_launching()
+    public async Task Killing_a_pending_command_ends_it_without_launching()
     {
         var (master, framework) = StartSubscribed();
-        var id = Run(framework, Samples.Command());
+        var id = await Run(framework, Samples.Command());
 
-        Assert.IsType<CommandKillRequested>(framework.Ask<object>(new KillCommand(id), Wait).Result);
+        Assert.IsType<CommandKillRequested>((await framework.Ask<object>(new KillCommand(id), Wait)));
         framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
 
         master.FishForMessage<DeclineOffers>(_ => true, Wait);
-        Assert.Equal(TaskState.TASK_KILLED, framework.Ask<CommandView>(new GetCommand(id), Wait).Result.State);
+        Assert.Equal(TaskState.TASK_KILLED, (await framework.Ask<CommandView>(new GetCommand(id), Wait)).State);
     }
 
     [Fact]
-    public void Killing_a_launched_command_asks_the_master_to_kill_it_on_its_agent()
+    public async Task Killing_a_launched_command_asks_the_master_to_kill_it_on_its_agent()
     {
         var (master, framework) = StartSubscribed();
-        var id = Run(framework, Samples.Command());
+        var id = await Run(framework, Samples.Command());
         framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
         master.FishForMessage<AcceptOffers>(_ => true, Wait);
 
@@ -143,10 +143,10 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
-    public void An_invalid_command_is_rejected()
+    public async Task An_invalid_command_is_rejected()
     {
         var (_, framework) = StartSubscribed();
-        var answer = framework.Ask<object>(new RunCommand(Samples.Command(cpus: 0)), Wait).Result;
+        var answer = (await framework.Ask<object>(new RunCommand(Samples.Command(cpus: 0)), Wait));
         Assert.Contains("cpus", Assert.IsType<CommandRejected>(answer).Message);
     }
 }

@@ -33,7 +33,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private IActorRef _allocator = ActorRefs.Nobody;
     private ClusterState? _snapshot;
     private DateTimeOffset _snapshotAt;
-    private bool _dirty = true;
 
     public override string PersistenceId => "clusterkernel-master";
     public ITimerScheduler Timers { get; set; } = null!;
@@ -195,7 +194,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         _state.Agents.Remove(id);
         if (_agentRefs.Remove(id, out var r)) { _agentByRef.Remove(r); Context.Unwatch(r); }
         Allocator(a => a.RemoveAgent(id));
-        _dirty = true;
     }
 
     // ---------------- frameworks ----------------
@@ -207,6 +205,12 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
         { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
         var path = Akka.Serialization.Serialization.SerializedActorPath(m.Framework);
+        // SUBSCRIBE is retried until answered: a retry without an id from a subscribed actor gets its id back.
+        if (info.Id is null && _frameworkByRef.TryGetValue(m.Framework, out var knownId))
+        {
+            m.Framework.Tell(new FrameworkSubscribed(knownId, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: false));
+            return;
+        }
         if (info.Id is { } id && _state.Frameworks.TryGetValue(id, out var existing))
         {
             var ev = new FrameworkReconnected(id, info, Now(), path);
@@ -248,7 +252,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         _frameworkRefs[id] = framework;
         _frameworkByRef[framework] = id;
         Context.Watch(framework);
-        _dirty = true;
     }
 
     private void OnTerminated(Terminated t)
@@ -275,7 +278,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             foreach (var offer in _state.OffersOnAgent(agentId)) Rescind(offer);
             Allocator(x => x.SetAgentAvailable(agentId, false));
             _log.Warning("Agent {0} disconnected; removed if not back within {1}", agentId, _settings.AgentReregisterTimeout);
-            _dirty = true;
         }
     }
 
@@ -308,7 +310,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);
             _log.Info("Framework {0} removed: {1}", f.Id, why);
-            _dirty = true;
         });
     }
 
@@ -330,7 +331,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             (byFramework.TryGetValue(g.Framework, out var list) ? list : byFramework[g.Framework] = new List<Offer>()).Add(offer);
         }
         foreach (var (fw, offers) in byFramework) SendToFramework(fw, new ResourceOffers(offers));
-        _dirty = true;
     }
 
     private void Rescind(Offer offer, bool notify = true)
@@ -360,7 +360,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             var agentOf = m.OfferIds.Select(id => _state.Offers.GetValueOrDefault(id)).FirstOrDefault(o => o is not null)?.AgentId;
             if (agentOf is { } ag && !outcome.Unused.IsEmpty) Allocator(a => a.RecoverResources(m.FrameworkId, ag, outcome.Unused, null, DateTimeOffset.UtcNow));
         }
-        _dirty = true;
     });
 
     private void OnDecline(DeclineOffers m) => IfFramework(m.FrameworkId, _ =>
@@ -371,7 +370,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             _state.RemoveOffer(id);
             Allocator(a => a.RecoverResources(m.FrameworkId, offer.AgentId, offer.Resources, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
         }
-        _dirty = true;
     });
 
     // ---------------- tasks ----------------
@@ -384,7 +382,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed, null, DateTimeOffset.UtcNow));
         // Forwarded even when seen before: the agent retries until the framework acknowledges.
         SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
-        _dirty = true;
     }
 
     private void OnAcknowledge(AcknowledgeStatus m)
@@ -393,7 +390,6 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == m.Uuid)
         {
             _state.CompleteTask(m.FrameworkId, m.TaskId);
-            _dirty = true;
         }
     }
 
@@ -463,11 +459,10 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private ClusterState Snapshot()
     {
         var now = DateTimeOffset.UtcNow;
-        if (_snapshot is null || (_dirty && now - _snapshotAt >= _settings.StateSnapshotMaxAge))
+        if (_snapshot is null || now - _snapshotAt >= _settings.StateSnapshotMaxAge)
         {
             _snapshot = _state.Snapshot(_epoch, _startTime, Now());
             _snapshotAt = now;
-            _dirty = false;
         }
         return _snapshot;
     }

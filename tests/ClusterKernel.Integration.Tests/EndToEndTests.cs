@@ -65,9 +65,10 @@ public sealed class EndToEndTests
 
         var accepted = await master.CommandFramework!.Ask<CommandAccepted>(
             new RunCommand(new CommandRequest("sleeper", null, "sleep 300", Array.Empty<string>(), true, 0.1, 32, 0, null)), TimeSpan.FromSeconds(10));
+        CommandView? view = null;
         await TestCluster.AwaitTrue(async () =>
-            (await master.CommandFramework!.Ask<CommandView>(new GetCommand(accepted.TaskId), TimeSpan.FromSeconds(5))).State == TaskState.TASK_RUNNING,
-            "task running");
+            (view = await master.CommandFramework!.Ask<CommandView>(new GetCommand(accepted.TaskId), TimeSpan.FromSeconds(5))).State == TaskState.TASK_RUNNING,
+            "task running", describe: () => string.Join(" / ", view?.Statuses.Select(s => $"{s.State} {s.Reason} {s.Message}") ?? Array.Empty<string>()));
 
         await master.CommandFramework!.Ask<object>(new KillCommand(accepted.TaskId), TimeSpan.FromSeconds(5));
 

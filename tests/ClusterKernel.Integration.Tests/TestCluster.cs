@@ -26,8 +26,7 @@ public static class TestCluster
         clusterkernel.agent.registration-retry-interval = 500ms
         clusterkernel.agent.status-update-retry-min = 1s
         clusterkernel.agent.status-update-retry-max = 4s
-        akka.loglevel = INFO
-        akka.stdout-loglevel = INFO
+        akka.loglevel = WARNING
         """;
 
     public static string TempDir(string name)
@@ -84,7 +83,7 @@ public static class TestCluster
     }
 
     /// <summary>Polls a condition until it holds or the timeout passes (no fixed sleeps: the interval only paces the polling).</summary>
-    public static async Task AwaitTrue(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    public static async Task AwaitTrue(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? Timeout);
         Exception? last = null;
@@ -94,6 +93,6 @@ public static class TestCluster
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or TimeoutException) { last = e; }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"Timed out waiting for {what}" + (last is null ? "" : $" (last error: {last.Message})"));
+        throw new TimeoutException($"Timed out waiting for {what}" + (last is null ? "" : $" (last error: {last.Message})") + (describe is null ? "" : $"; last seen: {describe()}"));
     }
 }

@@ -36,10 +36,12 @@ public static class TestCluster
         return d;
     }
 
-    public static Task<ClusterNode> StartMaster(string dataDir, string? extraHocon = null) =>
+    /// <summary>A master node; with <paramref name="join"/> it joins that node's cluster instead of starting a new one.</summary>
+    public static Task<ClusterNode> StartMaster(string dataDir, string? extraHocon = null, ClusterNode? join = null) =>
         ClusterNode.StartAsync(new NodeOptions
         {
             Master = true, Port = 0, DataDir = dataDir, HttpUrl = "http://127.0.0.1:0", ExtraHocon = FastHocon + "\n" + extraHocon,
+            Seeds = join is null ? Array.Empty<string>() : new[] { $"{join.Address.Host}:{join.Address.Port}" },
         });
 
     public static Task<ClusterNode> StartAgent(ClusterNode seed, string workDir, string resources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]") =>

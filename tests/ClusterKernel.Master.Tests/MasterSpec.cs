@@ -1,0 +1,167 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using ClusterKernel.Allocation;
+using ClusterKernel.Protocol;
+using Xunit;
+using Xunit.Abstractions;
+using ResourceBag = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Master.Tests;
+
+/// <summary>The master's protocol, with probes standing in for agents and frameworks and an in-memory journal.</summary>
+public sealed class MasterSpec : TestKit
+{
+    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.loglevel = WARNING
+        """).WithFallback(ProtocolConfig.DefaultConfig());
+
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly IActorRef _master;
+
+    public MasterSpec(ITestOutputHelper output) : base(TestConfig, output: output)
+    {
+        var settings = new MasterSettings
+        {
+            AllocationInterval = TimeSpan.FromMilliseconds(100),
+            StateSnapshotMaxAge = TimeSpan.Zero,
+            JournalPlugin = "akka.persistence.journal.inmem",
+            SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
+        };
+        _master = Sys.ActorOf(Master.Props(settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
+    }
+
+    private static AgentInfo AgentInfo(string resources = "cpus:2;mem:1024") =>
+        new() { Hostname = "host1", Resources = ResourceBag.Parse(resources) };
+
+    private (Akka.TestKit.TestProbe Probe, AgentId Id) RegisterAgent(string resources = "cpus:2;mem:1024")
+    {
+        var agent = CreateTestProbe();
+        _master.Tell(new RegisterAgent(AgentInfo(resources), agent.Ref), agent.Ref);
+        return (agent, agent.ExpectMsg<AgentRegistered>(Wait).AgentId);
+    }
+
+    private (Akka.TestKit.TestProbe Probe, FrameworkId Id) Subscribe(FrameworkInfo? info = null)
+    {
+        var fw = CreateTestProbe();
+        _master.Tell(new SubscribeFramework(info ?? new FrameworkInfo { Name = "test" }, fw.Ref), fw.Ref);
+        return (fw, fw.ExpectMsg<FrameworkSubscribed>(Wait).FrameworkId);
+    }
+
+    private static TaskInfo Task(string id, AgentId agent, string resources = "cpus:1;mem:128") => new()
+    {
+        Name = id, TaskId = new TaskId(id), AgentId = agent, Resources = ResourceBag.Parse(resources), Command = new CommandInfo { Value = "true" },
+    };
+
+    [Fact]
+    public void A_retried_registration_from_the_same_agent_gets_the_same_id()
+    {
+        var (agent, id) = RegisterAgent();
+        _master.Tell(new RegisterAgent(AgentInfo(), agent.Ref), agent.Ref);
+        Assert.Equal(id, agent.ExpectMsg<AgentRegistered>(Wait).AgentId);
+    }
+
+    [Fact]
+    public void A_subscribed_framework_is_offered_the_agents_resources()
+    {
+        var (fw, fwId) = Subscribe();
+        var (_, agentId) = RegisterAgent("cpus:2;mem:1024");
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        Assert.Equal(agentId, offer.AgentId);
+        Assert.Equal(fwId, offer.FrameworkId);
+        Assert.Equal(2, offer.Resources.Scalar("cpus"));
+    }
+
+    [Fact]
+    public void An_accepted_launch_reaches_the_agent_and_its_status_updates_and_acknowledgements_flow_through()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("t1", agentId) }) }, null), fw.Ref);
+        var run = agent.FishForMessage<RunTasks>(_ => true, Wait);
+        Assert.Equal(new TaskId("t1"), run.Tasks.Single().TaskId);
+
+        var uuid = Guid.NewGuid();
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = new TaskId("t1"), State = TaskState.TASK_RUNNING, AgentId = agentId, Uuid = uuid }), agent.Ref);
+        Assert.Equal(TaskState.TASK_RUNNING, fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status.State);
+
+        _master.Tell(new AcknowledgeStatus(fwId, agentId, new TaskId("t1"), uuid), fw.Ref);
+        Assert.Equal(uuid, agent.FishForMessage<StatusUpdateAcknowledgement>(_ => true, Wait).Uuid);
+    }
+
+    [Fact]
+    public void A_task_larger_than_its_offer_gets_TASK_ERROR_and_a_reused_offer_gets_TASK_LOST()
+    {
+        var (fw, fwId) = Subscribe();
+        var (_, agentId) = RegisterAgent("cpus:2;mem:1024");
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("big", agentId, "cpus:3;mem:128") }) }, null), fw.Ref);
+        var error = fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status;
+        Assert.Equal(TaskState.TASK_ERROR, error.State);
+        Assert.Equal(Reasons.TaskInvalid, error.Reason);
+
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("again", agentId) }) }, null), fw.Ref);
+        var lost = fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == new TaskId("again"), Wait).Status;
+        Assert.Equal(TaskState.TASK_LOST, lost.State);
+        Assert.Equal(Reasons.InvalidOffers, lost.Reason);
+    }
+
+    [Fact]
+    public void An_offer_is_rescinded_when_its_agent_goes_away()
+    {
+        var (fw, _) = Subscribe();
+        var (agent, _) = RegisterAgent();
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+
+        Sys.Stop(agent.Ref);
+
+        Assert.Equal(offer.Id, fw.FishForMessage<OfferRescinded>(_ => true, Wait).OfferId);
+    }
+
+    [Fact]
+    public void Killing_a_task_the_master_does_not_know_answers_TASK_LOST()
+    {
+        var (fw, fwId) = Subscribe();
+        _master.Tell(new KillTask(fwId, new TaskId("ghost"), null), fw.Ref);
+        var status = fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status;
+        Assert.Equal(TaskState.TASK_LOST, status.State);
+        Assert.Equal(new TaskId("ghost"), status.TaskId);
+    }
+
+    [Fact]
+    public void Explicit_reconciliation_reports_the_latest_state_with_REASON_RECONCILIATION()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("t1", agentId) }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = new TaskId("t1"), State = TaskState.TASK_RUNNING, AgentId = agentId, Uuid = Guid.NewGuid() }), agent.Ref);
+        fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait);
+
+        _master.Tell(new ReconcileTasks(fwId, new[] { new ReconcileTask(new TaskId("t1"), agentId) }), fw.Ref);
+
+        var status = fw.FishForMessage<TaskStatusUpdate>(m => m.Status.Reason == Reasons.Reconciliation, Wait).Status;
+        Assert.Equal(TaskState.TASK_RUNNING, status.State);
+        Assert.Null(status.Uuid);
+    }
+
+    [Fact]
+    public void A_framework_with_failover_timeout_zero_is_removed_and_its_tasks_shut_down_when_it_disconnects()
+    {
+        var (fw, fwId) = Subscribe(new FrameworkInfo { Name = "short-lived", FailoverTimeout = 0 });
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("t1", agentId) }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+
+        Sys.Stop(fw.Ref);
+
+        Assert.Equal(fwId, agent.FishForMessage<ShutdownFrameworkOnAgent>(_ => true, Wait).FrameworkId);
+    }
+}

@@ -1,0 +1,93 @@
+using ClusterKernel.Resources;
+using Res = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Allocation.Dense;
+
+/// <summary>
+/// Resources of one pool (one reservation role and revocability) in dense form: scalars by schema index, ranges by schema
+/// index, and the rare set-typed resources in general form. This is what the allocation loop works on.
+/// </summary>
+internal sealed class Bundle
+{
+    public readonly double[] S = new double[ResourceSchema.MaxScalars];
+    public readonly ValueRange[][] R = NewRanges();
+    public Res Sets = Res.Empty;
+
+    private static ValueRange[][] NewRanges()
+    {
+        var r = new ValueRange[ResourceSchema.MaxRanges][];
+        Array.Fill(r, RangeOps.None);
+        return r;
+    }
+
+    public bool IsEmpty
+    {
+        get
+        {
+            for (var i = 0; i < S.Length; i++) if (S[i] > 0) return false;
+            for (var i = 0; i < R.Length; i++) if (R[i].Length > 0) return false;
+            return Sets.IsEmpty;
+        }
+    }
+
+    public void Add(Bundle o)
+    {
+        for (var i = 0; i < S.Length; i++) if (o.S[i] != 0) S[i] = Resource.Round(S[i] + o.S[i]);
+        for (var i = 0; i < R.Length; i++) R[i] = RangeOps.Union(R[i], o.R[i]);
+        if (!o.Sets.IsEmpty) Sets += o.Sets;
+    }
+
+    public void Subtract(Bundle o)
+    {
+        for (var i = 0; i < S.Length; i++) if (o.S[i] != 0) S[i] = Math.Max(0, Resource.Round(S[i] - o.S[i]));
+        for (var i = 0; i < R.Length; i++) R[i] = RangeOps.Subtract(R[i], o.R[i]);
+        if (!o.Sets.IsEmpty) Sets -= o.Sets;
+    }
+
+    /// <summary>The part of this bundle that <paramref name="o"/> also holds (what can really be given back).</summary>
+    public Bundle Intersect(Bundle o)
+    {
+        var b = new Bundle();
+        for (var i = 0; i < S.Length; i++) b.S[i] = Math.Min(S[i], o.S[i]);
+        for (var i = 0; i < R.Length; i++) b.R[i] = RangeOps.Intersect(R[i], o.R[i]);
+        b.Sets = Res.From(Sets.Where(x => o.Sets.Contains(Res.Of(x))));
+        return b;
+    }
+
+    public bool Contains(Bundle o)
+    {
+        for (var i = 0; i < S.Length; i++) if (o.S[i] > S[i] + 1e-9) return false;
+        for (var i = 0; i < R.Length; i++) if (!RangeOps.Contains(R[i], o.R[i])) return false;
+        return o.Sets.IsEmpty || Sets.Contains(o.Sets);
+    }
+
+    public Bundle Clone()
+    {
+        var b = new Bundle();
+        CopyTo(b);
+        return b;
+    }
+
+    public void CopyTo(Bundle b)
+    {
+        Array.Copy(S, b.S, S.Length);
+        Array.Copy(R, b.R, R.Length); // range arrays are never mutated in place, so sharing them is safe
+        b.Sets = Sets;
+    }
+
+    public void Clear()
+    {
+        Array.Clear(S);
+        Array.Fill(R, RangeOps.None);
+        Sets = Res.Empty;
+    }
+
+    public void AddTo(ResourceSchema schema, string role, bool revocable, List<Resource> into)
+    {
+        for (var i = 0; i < schema.ScalarCount; i++)
+            if (S[i] > 0) into.Add(Resource.OfScalar(schema.ScalarNames[i], S[i], role) with { Revocable = revocable });
+        for (var i = 0; i < schema.RangeCount; i++)
+            if (R[i].Length > 0) into.Add(new Resource { Name = schema.RangeNames[i], Type = Resources.ValueType.Ranges, Ranges = R[i], Role = role, Revocable = revocable });
+        into.AddRange(Sets);
+    }
+}

@@ -1,0 +1,85 @@
+using ClusterKernel.Allocation.Dense;
+
+namespace ClusterKernel.Allocation.State;
+
+/// <summary>One reservation pool of an agent: resources reserved for one role (or unreserved, "*"), revocable or not.</summary>
+internal sealed class Pool
+{
+    public Pool(string role, bool revocable) { Role = role; Revocable = revocable; }
+    public string Role { get; }
+    public bool Revocable { get; }
+    public bool Unreserved => Role == ClusterKernel.Resources.Roles.Any;
+    public readonly Bundle Total = new();
+    public Bundle Free = new();
+}
+
+/// <summary>What one framework holds on one agent under one of its roles, per pool of that agent.</summary>
+internal sealed class AgentAllocation
+{
+    public AgentAllocation(FrameworkRole role) => Role = role;
+    public FrameworkRole Role { get; }
+    public Bundle?[] Pools = Array.Empty<Bundle?>();
+
+    public bool IsEmpty => Pools.All(p => p is null || p.IsEmpty);
+}
+
+/// <summary>A decline filter: the framework refuses these resources on this agent until <see cref="Until"/>.</summary>
+internal sealed class OfferFilter
+{
+    public required Bundle?[] Refused;
+    public required DateTimeOffset Until;
+    // Last check, remembered against the agent's version, so re-walking an unchanged agent does not redo the subset test.
+    public long CheckedVersion = -1;
+    public ulong CheckedMask;
+    public bool CheckedResult;
+}
+
+internal sealed class AgentState
+{
+    public AgentState(AgentId id) => Id = id;
+    public AgentId Id { get; }
+    public int ListIndex;
+    public bool Available = true;
+    public readonly List<Pool> Pools = new();
+    /// <summary>Bumped whenever free resources or filters change; caches compare against it.</summary>
+    public long Version;
+
+    public ulong[] FilterBits = Array.Empty<ulong>();
+    public readonly Dictionary<int, OfferFilter> Filters = new();
+
+    // "Every eligible framework is filtered here": valid while Version, the allocator's eligibility version and the clock allow.
+    public long SkipVersion = -1;
+    public long SkipEligibility = -1;
+    public DateTimeOffset SkipUntil;
+
+    /// <summary>Allocations on this agent by framework slot.</summary>
+    public readonly Dictionary<int, List<AgentAllocation>> Allocations = new();
+
+    public bool HasFilter(int slot) => (slot >> 6) < FilterBits.Length && (FilterBits[slot >> 6] & (1UL << (slot & 63))) != 0;
+
+    public void SetFilter(int slot, OfferFilter filter)
+    {
+        if ((slot >> 6) >= FilterBits.Length) Array.Resize(ref FilterBits, Math.Max((slot >> 6) + 1, FilterBits.Length * 2));
+        FilterBits[slot >> 6] |= 1UL << (slot & 63);
+        Filters[slot] = filter;
+        Version++;
+    }
+
+    public void ClearFilter(int slot)
+    {
+        if (!HasFilter(slot)) return;
+        FilterBits[slot >> 6] &= ~(1UL << (slot & 63));
+        Filters.Remove(slot);
+        Version++;
+    }
+
+    public int PoolIndex(string role, bool revocable, bool create)
+    {
+        for (var i = 0; i < Pools.Count; i++)
+            if (Pools[i].Revocable == revocable && Pools[i].Role == role) return i;
+        if (!create) return -1;
+        if (Pools.Count == 64) throw new InvalidOperationException("more than 64 reservation pools on one agent");
+        Pools.Add(new Pool(role, revocable));
+        return Pools.Count - 1;
+    }
+}

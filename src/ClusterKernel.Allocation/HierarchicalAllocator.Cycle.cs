@@ -8,7 +8,7 @@ namespace ClusterKernel.Allocation;
 public sealed partial class HierarchicalAllocator
 {
     private readonly List<Resource> _scratch = new();
-    private readonly List<(FrameworkRole Role, double[] Amounts)> _pending = new();
+    private readonly List<(FrameworkRole Role, AgentState Agent, Bundle?[] Offer)> _pending = new();
     private readonly double[] _availableHeadroom = new double[ResourceSchema.MaxScalars];
     private readonly double[] _requiredHeadroom = new double[ResourceSchema.MaxScalars];
     private readonly double[] _shapeSlice = new double[ResourceSchema.MaxScalars];
@@ -86,7 +86,7 @@ public sealed partial class HierarchicalAllocator
                     stable = false;
                     continue;
                 }
-                Grant(agent, fr, offer, grants);
+                Grant(agent, fr, offer, whole: !trimmed && !_anyQuota && fw.Shapes == null, grants);
                 granted = true;
                 Masks(agent, role, out all, out nonRevocable);
                 if (all == 0) break;
@@ -99,7 +99,7 @@ public sealed partial class HierarchicalAllocator
             agent.SkipUntil = until;
         }
         // Sorter updates wait until the agent is done, so the orders being walked above stay valid (as Mesos sorts once per agent).
-        foreach (var (fr, amounts) in _pending) Sorted(fr, amounts, +1);
+        foreach (var (fr, a, offer) in _pending) Account(fr, a, offer, +1, updateSorters: true, quota: false);
         _pending.Clear();
     }
 
@@ -156,6 +156,8 @@ public sealed partial class HierarchicalAllocator
     private static bool Blocks(OfferFilter f, AgentState agent, ulong mask)
     {
         if (f.CheckedVersion == agent.Version && f.CheckedMask == mask) return f.CheckedResult;
+        // Filters on one agent mostly share one refused set (see RecoverResources), so one subset test serves them all.
+        if (ReferenceEquals(agent.MemoRefused, f.Refused) && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
         var result = true;
         for (var m = mask; m != 0 && result; m &= m - 1)
         {
@@ -166,6 +168,10 @@ public sealed partial class HierarchicalAllocator
         f.CheckedVersion = agent.Version;
         f.CheckedMask = mask;
         f.CheckedResult = result;
+        agent.MemoRefused = f.Refused;
+        agent.MemoVersion = agent.Version;
+        agent.MemoMask = mask;
+        agent.MemoResult = result;
         return result;
     }
 
@@ -186,10 +192,12 @@ public sealed partial class HierarchicalAllocator
     {
         trimmed = false;
         var offer = new Bundle?[agent.Pools.Count];
+        var copy = _anyQuota || fw.Shapes != null;
         for (var m = mask; m != 0; m &= m - 1)
         {
             var p = System.Numerics.BitOperations.TrailingZeroCount(m);
-            offer[p] = agent.Pools[p].Free.Clone();
+            // Without quota or shapes the offer is the free bundle itself, handed over whole by Grant.
+            offer[p] = copy ? agent.Pools[p].Free.Clone() : agent.Pools[p].Free;
         }
         if (_anyQuota)
         {
@@ -293,12 +301,12 @@ public sealed partial class HierarchicalAllocator
         return true;
     }
 
-    private void Grant(AgentState agent, FrameworkRole fr, Bundle?[] offer, List<OfferGrant> grants)
+    private void Grant(AgentState agent, FrameworkRole fr, Bundle?[] offer, bool whole, List<OfferGrant> grants)
     {
         var root = _anyQuota ? HeadroomRoot(fr.Role) : null;
         if (root != null) for (var k = 0; k < _schema.ScalarCount; k++) _before[k] = root.Unmet(k);
-        var amounts = Track(fr.Framework, fr, agent, offer, fromFree: true, updateSorters: false);
-        _pending.Add((fr, amounts));
+        Track(fr.Framework, fr, agent, offer, fromFree: true, updateSorters: false, whole: whole);
+        _pending.Add((fr, agent, offer));
         if (_anyQuota)
         {
             for (var p = 0; p < offer.Length; p++)

@@ -256,7 +256,13 @@ public sealed partial class HierarchicalAllocator : IAllocator
     {
         if (!_frameworks.TryGetValue(framework, out var fw) || !_agents.TryGetValue(agentId, out var agent)) return;
         var pools = ToPools(agent, resources);
-        if (agent.Allocations.TryGetValue(fw.Slot, out var allocations))
+        if (agent.Allocations.TryGetValue(fw.Slot, out var allocations) && allocations.Count == 1 && SamePools(allocations[0].Pools, pools))
+        {
+            // Everything it held here comes back (a plain decline): return the allocation's own bundles.
+            var a = allocations[0];
+            Untrack(agent, fw, a, (Bundle?[])a.Pools.Clone(), toFree: true);
+        }
+        else if (allocations != null)
         {
             var left = pools.Select(b => b?.Clone()).ToArray();
             foreach (var a in allocations.ToList())
@@ -274,9 +280,23 @@ public sealed partial class HierarchicalAllocator : IAllocator
         if (filters != null)
         {
             var seconds = Math.Max(_minFilter.TotalSeconds, filters.EffectiveRefuseSeconds);
+            if (agent.LastRefused != null && SamePools(agent.LastRefused, pools)) pools = agent.LastRefused;
+            agent.LastRefused = pools;
             agent.SetFilter(fw.Slot, new OfferFilter { Refused = pools, Until = now + TimeSpan.FromSeconds(seconds) });
             fw.FilteredOn.Add(agent);
         }
+    }
+
+    private static bool SamePools(Bundle?[] a, Bundle?[] b)
+    {
+        for (var p = 0; p < Math.Max(a.Length, b.Length); p++)
+        {
+            var x = p < a.Length ? a[p] : null;
+            var y = p < b.Length ? b[p] : null;
+            if ((x == null || x.IsEmpty) && (y == null || y.IsEmpty)) continue;
+            if (x == null || y == null || !x.SameAs(y)) return false;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- weights and quota
@@ -370,67 +390,95 @@ public sealed partial class HierarchicalAllocator : IAllocator
         return Res.From(scratch);
     }
 
-    /// <summary>Records an allocation; returns the scalar amounts (for deferred sorter updates).</summary>
-    private double[] Track(FrameworkState fw, FrameworkRole fr, AgentState agent, Bundle?[] pools, bool fromFree, bool updateSorters = true)
+    /// <summary>
+    /// Records an allocation and updates quota consumption (and the sorters unless <paramref name="updateSorters"/> is false:
+    /// the cycle defers them, see <see cref="Visit"/>). With <paramref name="whole"/>, offer[p] IS pool p's free bundle and
+    /// is handed over rather than copied and subtracted (the common Mesos case: the framework gets all that is left).
+    /// </summary>
+    private void Track(FrameworkState fw, FrameworkRole fr, AgentState agent, Bundle?[] pools, bool fromFree, bool updateSorters = true, bool whole = false)
     {
         if (!agent.Allocations.TryGetValue(fw.Slot, out var list)) agent.Allocations[fw.Slot] = list = new List<AgentAllocation>(1);
-        var a = list.Find(x => x.Role == fr);
+        AgentAllocation? a = null;
+        foreach (var x in list) if (x.Role == fr) { a = x; break; }
         if (a == null) list.Add(a = new AgentAllocation(fr));
         if (a.Pools.Length < agent.Pools.Count) Array.Resize(ref a.Pools, agent.Pools.Count);
-        var amounts = new double[ResourceSchema.MaxScalars];
-        var consumed = new double[ResourceSchema.MaxScalars];
         for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
         {
             var b = pools[p];
             if (b == null) continue;
             var pool = agent.Pools[p];
-            if (a.Pools[p] == null) a.Pools[p] = b.Clone(); else a.Pools[p]!.Add(b);
-            if (fromFree) pool.Free.Subtract(b);
-            for (var k = 0; k < _schema.ScalarCount; k++)
+            if (whole)
             {
-                amounts[k] += b.S[k];
-                if (pool.Unreserved && !pool.Revocable) consumed[k] += b.S[k];
+                pool.Free = new Bundle();
+                if (a.Pools[p] == null || a.Pools[p]!.IsEmpty) a.Pools[p] = b; else a.Pools[p]!.Add(b);
+            }
+            else
+            {
+                if (a.Pools[p] == null) a.Pools[p] = b.Clone(); else a.Pools[p]!.Add(b);
+                if (fromFree) pool.Free.Subtract(b);
             }
         }
         fw.AllocatedOn.Add(agent);
-        AddConsumption(fr.Role, consumed, +1);
-        if (updateSorters) Sorted(fr, amounts, +1);
+        Account(fr, agent, pools, +1, updateSorters: false);
+        if (updateSorters) Account(fr, agent, pools, +1, updateSorters: true, quota: false);
         agent.Version++;
-        return amounts;
     }
 
+    /// <summary>Quota consumption and (optionally) sorter shares for resources entering (+1) or leaving (-1) an allocation.</summary>
+    private void Account(FrameworkRole fr, AgentState agent, Bundle?[] pools, int sign, bool updateSorters = true, bool quota = true)
+    {
+        Span<double> amounts = stackalloc double[ResourceSchema.MaxScalars];
+        Span<double> consumed = stackalloc double[ResourceSchema.MaxScalars];
+        var n = _schema.ScalarCount;
+        var anyConsumed = false;
+        for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
+        {
+            var b = pools[p];
+            if (b == null) continue;
+            var counts = agent.Pools[p].Unreserved && !agent.Pools[p].Revocable;
+            for (var k = 0; k < n; k++)
+            {
+                amounts[k] += b.S[k];
+                if (counts) { consumed[k] += b.S[k]; anyConsumed |= b.S[k] != 0; }
+            }
+        }
+        if (anyConsumed && quota)
+            for (var r = fr.Role; r != null; r = r.Parent)
+                for (var k = 0; k < n; k++)
+                    if (consumed[k] != 0) r.Consumed[k] = Resource.Round(r.Consumed[k] + sign * consumed[k]);
+        if (!updateSorters) return;
+        var span = amounts[..n];
+        if (sign > 0) { fr.Role.Frameworks.Allocated(fr.Handle, span); _roleSorter.Allocated(fr.Role.Handle, span); }
+        else { fr.Role.Frameworks.Unallocated(fr.Handle, span); _roleSorter.Unallocated(fr.Role.Handle, span); }
+    }
+
+    /// <summary>Takes resources out of an allocation (back to the agent's free pool when <paramref name="toFree"/>).</summary>
     private void Untrack(AgentState agent, FrameworkState fw, AgentAllocation a, Bundle?[] pools, bool toFree)
     {
-        var amounts = new double[ResourceSchema.MaxScalars];
-        var consumed = new double[ResourceSchema.MaxScalars];
         for (var p = 0; p < pools.Length && p < a.Pools.Length; p++)
         {
             var b = pools[p];
             if (b == null || a.Pools[p] == null) continue;
             var pool = agent.Pools[p];
-            a.Pools[p]!.Subtract(b);
-            if (toFree) pool.Free.Add(b);
-            for (var k = 0; k < _schema.ScalarCount; k++)
+            if (ReferenceEquals(b, a.Pools[p]))
             {
-                amounts[k] += b.S[k];
-                if (pool.Unreserved && !pool.Revocable) consumed[k] += b.S[k];
+                // The whole bundle comes back: hand the object over instead of copying (mirror of Track's whole move).
+                a.Pools[p] = null;
+                if (toFree) { if (pool.Free.IsEmpty) pool.Free = b; else pool.Free.Add(b); }
+            }
+            else
+            {
+                a.Pools[p]!.Subtract(b);
+                if (toFree) pool.Free.Add(b);
             }
         }
-        AddConsumption(a.Role.Role, consumed, -1);
-        Sorted(a.Role, amounts, -1);
+        Account(a.Role, agent, pools, -1);
         if (a.IsEmpty && agent.Allocations.TryGetValue(fw.Slot, out var list))
         {
             list.Remove(a);
             if (list.Count == 0) { agent.Allocations.Remove(fw.Slot); fw.AllocatedOn.Remove(agent); }
         }
         agent.Version++;
-    }
-
-    private void Sorted(FrameworkRole fr, double[] amounts, int sign)
-    {
-        var span = amounts.AsSpan(0, _schema.ScalarCount);
-        if (sign > 0) { fr.Role.Frameworks.Allocated(fr.Handle, span); _roleSorter.Allocated(fr.Role.Handle, span); }
-        else { fr.Role.Frameworks.Unallocated(fr.Handle, span); _roleSorter.Unallocated(fr.Role.Handle, span); }
     }
 
     private static void AddConsumption(RoleState role, double[] amounts, int sign)

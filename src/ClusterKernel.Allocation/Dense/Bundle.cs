@@ -61,6 +61,13 @@ internal sealed class Bundle
         return o.Sets.IsEmpty || Sets.Contains(o.Sets);
     }
 
+    public bool SameAs(Bundle o)
+    {
+        for (var i = 0; i < S.Length; i++) if (S[i] != o.S[i]) return false;
+        for (var i = 0; i < R.Length; i++) if (!ReferenceEquals(R[i], o.R[i]) && !R[i].AsSpan().SequenceEqual(o.R[i])) return false;
+        return Sets.Equals(o.Sets);
+    }
+
     public Bundle Clone()
     {
         var b = new Bundle();
@@ -85,7 +92,7 @@ internal sealed class Bundle
     public void AddTo(ResourceSchema schema, string role, bool revocable, List<Resource> into)
     {
         for (var i = 0; i < schema.ScalarCount; i++)
-            if (S[i] > 0) into.Add(Resource.OfScalar(schema.ScalarNames[i], S[i], role) with { Revocable = revocable });
+            if (S[i] > 0) into.Add(new Resource { Name = schema.ScalarNames[i], Type = Resources.ValueType.Scalar, Scalar = S[i], Role = role, Revocable = revocable });
         for (var i = 0; i < schema.RangeCount; i++)
             if (R[i].Length > 0) into.Add(new Resource { Name = schema.RangeNames[i], Type = Resources.ValueType.Ranges, Ranges = R[i], Role = role, Revocable = revocable });
         into.AddRange(Sets);

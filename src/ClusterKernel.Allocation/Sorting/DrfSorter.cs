@@ -115,12 +115,11 @@ public sealed class DrfSorter : ISorter
     {
         for (var n = _clients[client]!; n.Parent != null; n = n.Parent)
         {
-            var listed = n.ActiveLeaves > 0;
-            if (listed) n.Parent.Kids!.Remove(n);
+            var at = n.ActiveLeaves > 0 ? n.Parent.Kids!.IndexOf(n) : -1;
             for (var i = 0; i < amounts.Length; i++) n.Allocated[i] = Math.Max(0, n.Allocated[i] + sign * amounts[i]);
             if (sign > 0) n.Count++;
             n.Share = ShareOf(n);
-            if (listed) n.Parent.Kids!.Insert(n);
+            if (at >= 0) n.Parent.Kids!.Moved(at);
         }
         _orderDirty = true;
     }

@@ -31,7 +31,10 @@ internal sealed class SorterNode
     }
 }
 
-/// <summary>A sorted array of nodes with a parallel array of their handles, so a flat sorter's order is a span with no copying.</summary>
+/// <summary>
+/// A sorted array of nodes with a parallel array of their handles, so a flat sorter's order is a span with no copying.
+/// A node whose key changed moves by shifting only the entries between its old and new place (usually a few).
+/// </summary>
 internal sealed class SortedNodes
 {
     private SorterNode[] _items = new SorterNode[8];
@@ -48,24 +51,62 @@ internal sealed class SortedNodes
             Array.Resize(ref _items, Count * 2);
             Array.Resize(ref _handles, Count * 2);
         }
-        var i = LowerBound(node);
-        Array.Copy(_items, i, _items, i + 1, Count - i);
-        Array.Copy(_handles, i, _handles, i + 1, Count - i);
+        var i = LowerBound(node, 0, Count);
+        Shift(i, i + 1, Count - i);
         _items[i] = node;
         _handles[i] = node.Handle;
         Count++;
     }
 
+    /// <summary>Position of the node, found by its stored key (call before changing the key).</summary>
+    public int IndexOf(SorterNode node)
+    {
+        var i = LowerBound(node, 0, Count);
+        while (i < Count && !ReferenceEquals(_items[i], node)) i++;
+        return i < Count ? i : Array.IndexOf(_items, node, 0, Count);
+    }
+
     public void Remove(SorterNode node)
     {
-        var i = LowerBound(node);
-        while (i < Count && !ReferenceEquals(_items[i], node)) i++;
-        if (i == Count) i = Array.IndexOf(_items, node, 0, Count); // keys changed under us (should not happen); fall back to a scan
+        var i = IndexOf(node);
         if (i < 0) return;
         Count--;
-        Array.Copy(_items, i + 1, _items, i, Count - i);
-        Array.Copy(_handles, i + 1, _handles, i, Count - i);
+        Shift(i + 1, i, Count - i);
         _items[Count] = null!;
+    }
+
+    /// <summary>Restores order after the key of the node at <paramref name="index"/> changed.</summary>
+    public void Moved(int index)
+    {
+        var node = _items[index];
+        int target;
+        if (index + 1 < Count && SorterNode.Compare(_items[index + 1], node) < 0)
+        {
+            target = LowerBound(node, index + 1, Count) - 1;
+            Shift(index + 1, index, target - index);
+        }
+        else if (index > 0 && SorterNode.Compare(_items[index - 1], node) > 0)
+        {
+            target = LowerBound(node, 0, index);
+            Shift(target, target + 1, index - target);
+        }
+        else return;
+        _items[target] = node;
+        _handles[target] = node.Handle;
+    }
+
+    private void Shift(int from, int to, int length)
+    {
+        if (length <= 0) return;
+        if (length < 16)
+        {
+            // Short moves element by element: cheaper than Array.Copy's setup and its write-barrier bulk move.
+            if (to > from) for (var k = length - 1; k >= 0; k--) { _items[to + k] = _items[from + k]; _handles[to + k] = _handles[from + k]; }
+            else for (var k = 0; k < length; k++) { _items[to + k] = _items[from + k]; _handles[to + k] = _handles[from + k]; }
+            return;
+        }
+        Array.Copy(_items, from, _items, to, length);
+        Array.Copy(_handles, from, _handles, to, length);
     }
 
     public void Resort()
@@ -74,9 +115,8 @@ internal sealed class SortedNodes
         for (var i = 0; i < Count; i++) _handles[i] = _items[i].Handle;
     }
 
-    private int LowerBound(SorterNode node)
+    private int LowerBound(SorterNode node, int lo, int hi)
     {
-        int lo = 0, hi = Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;

@@ -46,6 +46,12 @@ internal sealed class AgentState
 
     public ulong[] FilterBits = Array.Empty<ulong>();
     public readonly Dictionary<int, OfferFilter> Filters = new();
+    /// <summary>The refused set of the last filter: frameworks mostly decline the same leftovers, so filters share one copy.</summary>
+    public Bundle?[]? LastRefused;
+    public Bundle?[]? MemoRefused;
+    public long MemoVersion = -1;
+    public ulong MemoMask;
+    public bool MemoResult;
 
     // "Every eligible framework is filtered here": valid while Version, the allocator's eligibility version and the clock allow.
     public long SkipVersion = -1;

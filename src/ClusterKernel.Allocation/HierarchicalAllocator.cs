@@ -252,7 +252,15 @@ public sealed partial class HierarchicalAllocator : IAllocator
         Track(fw, fw.Roles[0], a, ToPools(a, resources), fromFree: true);
     }
 
-    public void RecoverResources(FrameworkId framework, AgentId agentId, Res resources, Filters? filters, DateTimeOffset now)
+    public void RecoverResources(FrameworkId framework, AgentId agentId, Res resources, Filters? filters, DateTimeOffset now) =>
+        RecoverResources(framework, agentId, null, resources, filters, now);
+
+    /// <summary>
+    /// As <see cref="IAllocator.RecoverResources"/>, naming the role the resources were offered for (<see cref="OfferGrant.Role"/>).
+    /// A multi-role framework holding resources on one agent under several roles should use this, so quota consumption and
+    /// shares come off the right role (Mesos carries the role in each resource's allocation_info; our Resources do not).
+    /// </summary>
+    public void RecoverResources(FrameworkId framework, AgentId agentId, string? role, Res resources, Filters? filters, DateTimeOffset now)
     {
         if (!_frameworks.TryGetValue(framework, out var fw) || !_agents.TryGetValue(agentId, out var agent)) return;
         var pools = ToPools(agent, resources);
@@ -265,7 +273,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         else if (allocations != null)
         {
             var left = pools.Select(b => b?.Clone()).ToArray();
-            foreach (var a in allocations.ToList())
+            foreach (var a in allocations.OrderBy(a => a.Role.Role.Name == role ? 0 : 1).ToList())
             {
                 var part = new Bundle?[a.Pools.Length];
                 for (var p = 0; p < a.Pools.Length && p < left.Length; p++)

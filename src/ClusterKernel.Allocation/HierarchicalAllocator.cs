@@ -289,7 +289,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         {
             var seconds = Math.Max(_minFilter.TotalSeconds, filters.EffectiveRefuseSeconds);
             if (agent.LastRefused != null && SamePools(agent.LastRefused, pools)) pools = agent.LastRefused;
-            agent.LastRefused = pools;
+            agent.ShareRefused(pools);
             agent.SetFilter(fw.Slot, new OfferFilter { Refused = pools, Until = now + TimeSpan.FromSeconds(seconds) });
             fw.FilteredOn.Add(agent);
         }
@@ -417,7 +417,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
             var pool = agent.Pools[p];
             if (whole)
             {
-                pool.Free = new Bundle();
+                pool.Free = agent.TakeSpare();
                 if (a.Pools[p] == null || a.Pools[p]!.IsEmpty) a.Pools[p] = b; else a.Pools[p]!.Add(b);
             }
             else
@@ -472,7 +472,11 @@ public sealed partial class HierarchicalAllocator : IAllocator
             {
                 // The whole bundle comes back: hand the object over instead of copying (mirror of Track's whole move).
                 a.Pools[p] = null;
-                if (toFree) { if (pool.Free.IsEmpty) pool.Free = b; else pool.Free.Add(b); }
+                if (toFree)
+                {
+                    if (pool.Free.IsEmpty) { agent.Spare = pool.Free; pool.Free = b; }
+                    else pool.Free.Add(b);
+                }
             }
             else
             {

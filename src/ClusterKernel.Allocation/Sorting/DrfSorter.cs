@@ -10,6 +10,7 @@ public sealed class DrfSorter : ISorter
     private readonly SorterContext _ctx;
     private readonly bool _hierarchical;
     private readonly SorterNode _root;
+    /// <summary>Every node by id; leaves' ids are their client handles.</summary>
     private readonly List<SorterNode?> _clients = new();
     private readonly Stack<int> _freeHandles = new();
     private readonly Dictionary<string, int> _handles = new(StringComparer.Ordinal);
@@ -24,7 +25,7 @@ public sealed class DrfSorter : ISorter
     {
         _ctx = context;
         _hierarchical = hierarchical;
-        _root = new SorterNode("", null, context.Totals.Length) { Kids = new SortedNodes(), Children = new() };
+        _root = new SorterNode("", null, context.Totals.Length) { Kids = new SortedNodes(_clients), Children = new(), Id = -1 };
     }
 
     public int Add(string name)
@@ -44,9 +45,8 @@ public sealed class DrfSorter : ISorter
             }
         }
         var leaf = new SorterNode(name, parent, _ctx.Totals.Length) { Weight = _weights.GetValueOrDefault(name, 1.0) };
-        var handle = _freeHandles.Count > 0 ? _freeHandles.Pop() : _clients.Count;
+        var handle = NewId(leaf);
         leaf.Handle = handle;
-        if (handle == _clients.Count) _clients.Add(leaf); else _clients[handle] = leaf;
         parent.Children![_hierarchical ? "." : name] = leaf;
         _handles[name] = handle;
         _all.Add(leaf);
@@ -56,10 +56,19 @@ public sealed class DrfSorter : ISorter
     private SorterNode Child(SorterNode parent, string path)
     {
         if (parent.Children!.TryGetValue(path, out var node)) return node;
-        node = new SorterNode(path, parent, _ctx.Totals.Length) { Kids = new SortedNodes(), Children = new(), Weight = _weights.GetValueOrDefault(path, 1.0) };
+        node = new SorterNode(path, parent, _ctx.Totals.Length) { Kids = new SortedNodes(_clients), Children = new(), Weight = _weights.GetValueOrDefault(path, 1.0) };
+        NewId(node);
         parent.Children[path] = node;
         _all.Add(node);
         return node;
+    }
+
+    private int NewId(SorterNode node)
+    {
+        var id = _freeHandles.Count > 0 ? _freeHandles.Pop() : _clients.Count;
+        node.Id = id;
+        if (id == _clients.Count) _clients.Add(node); else _clients[id] = node;
+        return id;
     }
 
     public void Remove(int client)

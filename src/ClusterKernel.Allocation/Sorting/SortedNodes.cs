@@ -11,6 +11,8 @@ internal sealed class SorterNode
     public string Name { get; }
     public SorterNode? Parent { get; }
     public int Handle = -1;
+    /// <summary>Index in the sorter's node table; equals <see cref="Handle"/> for leaves.</summary>
+    public int Id;
     public readonly double[] Allocated;
     public long Count;
     public double Weight = 1;
@@ -32,29 +34,27 @@ internal sealed class SorterNode
 }
 
 /// <summary>
-/// A sorted array of nodes with a parallel array of their handles, so a flat sorter's order is a span with no copying.
-/// A node whose key changed moves by shifting only the entries between its old and new place (usually a few).
+/// A sorted array of node ids (ints: moving them needs no GC write barriers). Leaf ids are client handles, so a flat
+/// sorter's order is this array itself, returned as a span with no copying. A node whose key changed moves by shifting
+/// only the entries between its old and new place.
 /// </summary>
 internal sealed class SortedNodes
 {
-    private SorterNode[] _items = new SorterNode[8];
-    private int[] _handles = new int[8];
+    private readonly List<SorterNode?> _table;
+    private int[] _ids = new int[8];
+
+    public SortedNodes(List<SorterNode?> table) => _table = table;
 
     public int Count { get; private set; }
-    public SorterNode this[int i] => _items[i];
-    public ReadOnlySpan<int> Handles => _handles.AsSpan(0, Count);
+    public SorterNode this[int i] => _table[_ids[i]]!;
+    public ReadOnlySpan<int> Handles => _ids.AsSpan(0, Count);
 
     public void Insert(SorterNode node)
     {
-        if (Count == _items.Length)
-        {
-            Array.Resize(ref _items, Count * 2);
-            Array.Resize(ref _handles, Count * 2);
-        }
+        if (Count == _ids.Length) Array.Resize(ref _ids, Count * 2);
         var i = LowerBound(node, 0, Count);
-        Shift(i, i + 1, Count - i);
-        _items[i] = node;
-        _handles[i] = node.Handle;
+        Array.Copy(_ids, i, _ids, i + 1, Count - i);
+        _ids[i] = node.Id;
         Count++;
     }
 
@@ -62,8 +62,8 @@ internal sealed class SortedNodes
     public int IndexOf(SorterNode node)
     {
         var i = LowerBound(node, 0, Count);
-        while (i < Count && !ReferenceEquals(_items[i], node)) i++;
-        return i < Count ? i : Array.IndexOf(_items, node, 0, Count);
+        while (i < Count && _ids[i] != node.Id) i++;
+        return i < Count ? i : Array.IndexOf(_ids, node.Id, 0, Count);
     }
 
     public void Remove(SorterNode node)
@@ -71,48 +71,34 @@ internal sealed class SortedNodes
         var i = IndexOf(node);
         if (i < 0) return;
         Count--;
-        Shift(i + 1, i, Count - i);
-        _items[Count] = null!;
+        Array.Copy(_ids, i + 1, _ids, i, Count - i);
     }
 
     /// <summary>Restores order after the key of the node at <paramref name="index"/> changed.</summary>
     public void Moved(int index)
     {
-        var node = _items[index];
+        var node = this[index];
         int target;
-        if (index + 1 < Count && SorterNode.Compare(_items[index + 1], node) < 0)
+        if (index + 1 < Count && SorterNode.Compare(this[index + 1], node) < 0)
         {
             target = LowerBound(node, index + 1, Count) - 1;
-            Shift(index + 1, index, target - index);
+            Array.Copy(_ids, index + 1, _ids, index, target - index);
         }
-        else if (index > 0 && SorterNode.Compare(_items[index - 1], node) > 0)
+        else if (index > 0 && SorterNode.Compare(this[index - 1], node) > 0)
         {
             target = LowerBound(node, 0, index);
-            Shift(target, target + 1, index - target);
+            Array.Copy(_ids, target, _ids, target + 1, index - target);
         }
         else return;
-        _items[target] = node;
-        _handles[target] = node.Handle;
-    }
-
-    private void Shift(int from, int to, int length)
-    {
-        if (length <= 0) return;
-        if (length < 16)
-        {
-            // Short moves element by element: cheaper than Array.Copy's setup and its write-barrier bulk move.
-            if (to > from) for (var k = length - 1; k >= 0; k--) { _items[to + k] = _items[from + k]; _handles[to + k] = _handles[from + k]; }
-            else for (var k = 0; k < length; k++) { _items[to + k] = _items[from + k]; _handles[to + k] = _handles[from + k]; }
-            return;
-        }
-        Array.Copy(_items, from, _items, to, length);
-        Array.Copy(_handles, from, _handles, to, length);
+        _ids[target] = node.Id;
     }
 
     public void Resort()
     {
-        Array.Sort(_items, 0, Count, Comparer<SorterNode>.Create(SorterNode.Compare));
-        for (var i = 0; i < Count; i++) _handles[i] = _items[i].Handle;
+        var nodes = new SorterNode[Count];
+        for (var i = 0; i < Count; i++) nodes[i] = this[i];
+        Array.Sort(nodes, SorterNode.Compare);
+        for (var i = 0; i < Count; i++) _ids[i] = nodes[i].Id;
     }
 
     private int LowerBound(SorterNode node, int lo, int hi)
@@ -120,7 +106,7 @@ internal sealed class SortedNodes
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (SorterNode.Compare(_items[mid], node) < 0) lo = mid + 1; else hi = mid;
+            if (SorterNode.Compare(this[mid], node) < 0) lo = mid + 1; else hi = mid;
         }
         return lo;
     }

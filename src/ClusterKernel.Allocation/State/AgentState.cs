@@ -48,6 +48,8 @@ internal sealed class AgentState
     public readonly Dictionary<int, OfferFilter> Filters = new();
     /// <summary>The refused set of the last filter: frameworks mostly decline the same leftovers, so filters share one copy.</summary>
     public Bundle?[]? LastRefused;
+    public Bundle?[]? LastOffer;
+    public ClusterKernel.Resources.Resources? LastOfferResources;
     public Bundle?[]? MemoRefused;
     public long MemoVersion = -1;
     public ulong MemoMask;
@@ -61,13 +63,31 @@ internal sealed class AgentState
     /// <summary>Allocations on this agent by framework slot.</summary>
     public readonly Dictionary<int, List<AgentAllocation>> Allocations = new();
 
+    /// <summary>An empty bundle kept for reuse: offers and declines swap whole bundles in and out of the pools.</summary>
+    public Bundle? Spare;
+
+    public Bundle TakeSpare()
+    {
+        var b = Spare ?? new Bundle();
+        Spare = null;
+        b.Clear();
+        return b;
+    }
+
     public bool HasFilter(int slot) => (slot >> 6) < FilterBits.Length && (FilterBits[slot >> 6] & (1UL << (slot & 63))) != 0;
+
+    /// <summary>How many filters refer to <see cref="LastRefused"/>, and the earliest expiry ever set (a lower bound).</summary>
+    public int SharedRefused;
+    public DateTimeOffset MinFilterUntil = DateTimeOffset.MaxValue;
 
     public void SetFilter(int slot, OfferFilter filter)
     {
         if ((slot >> 6) >= FilterBits.Length) Array.Resize(ref FilterBits, Math.Max((slot >> 6) + 1, FilterBits.Length * 2));
         FilterBits[slot >> 6] |= 1UL << (slot & 63);
+        if (Filters.TryGetValue(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
         Filters[slot] = filter;
+        if (ReferenceEquals(filter.Refused, LastRefused)) SharedRefused++;
+        if (filter.Until < MinFilterUntil) MinFilterUntil = filter.Until;
         Version++;
     }
 
@@ -75,8 +95,17 @@ internal sealed class AgentState
     {
         if (!HasFilter(slot)) return;
         FilterBits[slot >> 6] &= ~(1UL << (slot & 63));
-        Filters.Remove(slot);
+        if (Filters.Remove(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
+        if (Filters.Count == 0) MinFilterUntil = DateTimeOffset.MaxValue;
         Version++;
+    }
+
+    /// <summary>A new refused set becomes the shared one: filters referring to the old one no longer count as sharing.</summary>
+    public void ShareRefused(Bundle?[] refused)
+    {
+        if (ReferenceEquals(refused, LastRefused)) return;
+        LastRefused = refused;
+        SharedRefused = 0;
     }
 
     public int PoolIndex(string role, bool revocable, bool create)

@@ -22,8 +22,11 @@ public sealed partial class HierarchicalAllocator
         {
             ComputeHeadroom();
             // Stage 1: roles whose guarantees are unmet are served first.
-            if (_roles.Values.Any(r => r.GuaranteeUnmet(_schema.ScalarCount)))
-                foreach (var agent in _order) Visit(agent, now, stage1: true, grants);
+            foreach (var agent in _order)
+            {
+                if (_unmetRoles == 0) break;
+                Visit(agent, now, stage1: true, grants);
+            }
         }
         foreach (var agent in _order) Visit(agent, now, stage1: false, grants);
         return grants;
@@ -59,10 +62,11 @@ public sealed partial class HierarchicalAllocator
         var granted = false;
         var until = DateTimeOffset.MaxValue;
         var roles = _roleSorter.Sort();
-        for (var ri = 0; ri < roles.Length; ri++)
+        var exhausted = false;
+        for (var ri = 0; ri < roles.Length && !exhausted; ri++)
         {
             var role = _rolesByHandle[roles[ri]]!;
-            if (stage1 && !role.GuaranteeUnmet(_schema.ScalarCount)) continue;
+            if (stage1 && !role.UnmetCached) continue;
             Masks(agent, role, out var all, out var nonRevocable);
             if (all == 0) continue;
             var frameworks = role.Frameworks.Sort();
@@ -88,6 +92,11 @@ public sealed partial class HierarchicalAllocator
                         continue;
                     }
                 }
+                if (_anyQuota && !WorthCutting(agent, role, mask, stage1))
+                {
+                    stable = false;
+                    continue;
+                }
                 var offer = Cut(agent, role, fw, mask, stage1, out var trimmed);
                 if (offer == null || (trimmed && filter != null && Blocks(filter, offer)))
                 {
@@ -97,7 +106,8 @@ public sealed partial class HierarchicalAllocator
                 Grant(agent, fr, offer, whole: !trimmed && !_anyQuota && fw.Shapes == null, grants);
                 granted = true;
                 Masks(agent, role, out all, out nonRevocable);
-                if (all == 0) break;
+                // Nothing worth offering is left on the agent for anyone: stop walking roles too.
+                if (all == 0 || !MinAllocatable(agent, AllPools(agent))) { exhausted = AllPools(agent) == 0 || !MinAllocatable(agent, AllPools(agent)); break; }
             }
         }
         if (!stage1 && !granted && stable)
@@ -127,6 +137,13 @@ public sealed partial class HierarchicalAllocator
             if (r == null || !r.Contains(free)) return false;
         }
         return true;
+    }
+
+    private static ulong AllPools(AgentState agent)
+    {
+        ulong mask = 0;
+        for (var p = 0; p < agent.Pools.Count; p++) if (!agent.Pools[p].Free.IsEmpty) mask |= 1UL << p;
+        return mask;
     }
 
     /// <summary>Which pools of the agent hold something the role may be offered: all of them, and the non-revocable ones.</summary>
@@ -250,6 +267,39 @@ public sealed partial class HierarchicalAllocator
         foreach (var b in offer) any |= b != null && !b.IsEmpty;
         if (!any || (trimmed && !MinAllocatable(offer))) return null;
         return offer;
+    }
+
+    /// <summary>
+    /// Whether what quota would leave of the masked pools still passes min_allocatable — checked on the numbers alone, so
+    /// roles that can take nothing here (e.g. stage 1 roles lacking only what this agent has run out of) cost no copies.
+    /// </summary>
+    private bool WorthCutting(AgentState agent, RoleState role, ulong mask, bool stage1)
+    {
+        var n = _schema.ScalarCount;
+        Span<double> sum = stackalloc double[ResourceSchema.MaxScalars];
+        for (var m = mask; m != 0; m &= m - 1)
+        {
+            var p = System.Numerics.BitOperations.TrailingZeroCount(m);
+            var pool = agent.Pools[p];
+            var quota = pool.Unreserved && !pool.Revocable;
+            for (var k = 0; k < n; k++)
+            {
+                var v = pool.Free.S[k];
+                if (v > 0) sum[k] += quota ? Math.Max(0, Math.Min(v, Cap(role, k, stage1))) : v;
+            }
+        }
+        if (_minAllocatable.Length == 0)
+        {
+            for (var k = 0; k < n; k++) if (sum[k] > 0) return true;
+            return false;
+        }
+        foreach (var (index, min) in _minAllocatable)
+        {
+            var ok = true;
+            for (var i = 0; i < index.Length && ok; i++) ok = sum[index[i]] + 1e-9 >= min[i];
+            if (ok) return true;
+        }
+        return false;
     }
 
     /// <summary>How much of unreserved scalar k the role may take now: within its (and its ancestors') limits, and leaving headroom for others' unmet guarantees.</summary>

@@ -33,6 +33,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     /// <summary>Bumped whenever which frameworks may be offered anything changes (add/remove/activate/suppress/revive...).</summary>
     private long _eligibility;
     private bool _anyQuota;
+    private int _unmetRoles;
     private AgentState[] _order = Array.Empty<AgentState>();
 
     public HierarchicalAllocator(AllocatorOptions? options = null)
@@ -329,6 +330,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         r.HasLimit = quota.Limits.Count > 0;
         _ctx.Count = _schema.ScalarCount;
         _anyQuota = _roles.Values.Any(x => x.HasGuarantee || x.HasLimit);
+        RefreshUnmet(r);
     }
 
     // ---------------------------------------------------------------- bookkeeping
@@ -452,8 +454,11 @@ public sealed partial class HierarchicalAllocator : IAllocator
         }
         if (anyConsumed && quota)
             for (var r = fr.Role; r != null; r = r.Parent)
+            {
                 for (var k = 0; k < n; k++)
                     if (consumed[k] != 0) r.Consumed[k] = Resource.Round(r.Consumed[k] + sign * consumed[k]);
+                RefreshUnmet(r);
+            }
         if (!updateSorters) return;
         var span = amounts[..n];
         if (sign > 0) { fr.Role.Frameworks.Allocated(fr.Handle, span); _roleSorter.Allocated(fr.Role.Handle, span); }
@@ -493,10 +498,22 @@ public sealed partial class HierarchicalAllocator : IAllocator
         agent.Version++;
     }
 
-    private static void AddConsumption(RoleState role, double[] amounts, int sign)
+    private void AddConsumption(RoleState role, double[] amounts, int sign)
     {
         for (var r = role; r != null; r = r.Parent)
+        {
             for (var k = 0; k < amounts.Length; k++)
                 if (amounts[k] != 0) r.Consumed[k] = Resource.Round(r.Consumed[k] + sign * amounts[k]);
+            RefreshUnmet(r);
+        }
+    }
+
+    /// <summary>Keeps <see cref="_unmetRoles"/> (roles below their guarantee) current, so stage 1 can stop once it is zero.</summary>
+    private void RefreshUnmet(RoleState r)
+    {
+        var unmet = r.HasGuarantee && r.GuaranteeUnmet(_schema.ScalarCount);
+        if (unmet == r.UnmetCached) return;
+        r.UnmetCached = unmet;
+        _unmetRoles += unmet ? 1 : -1;
     }
 }

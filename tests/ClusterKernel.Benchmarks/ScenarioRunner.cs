@@ -135,19 +135,7 @@ public static class ScenarioRunner
     private static void Quota(int agents, int roles)
     {
         var allocator = new HierarchicalAllocator(MesosBenchmarkOptions);
-        var total = Res.Parse("cpus:16;mem:65536;disk:102400");
-        for (var i = 0; i < agents; i++)
-        {
-            var id = new AgentId($"agent{i + 1}");
-            allocator.AddAgent(id, new AgentInfo { Hostname = id.Value, Resources = total }, total, new Dictionary<FrameworkId, Res>());
-        }
-        for (var i = 0; i < roles; i++)
-        {
-            var role = $"quota-role-{i}";
-            allocator.UpdateQuota(role, new Quota(new Dictionary<string, double> { ["cpus"] = 4, ["mem"] = 8192 }, new Dictionary<string, double> { ["cpus"] = 32, ["mem"] = 131072 }));
-            var fw = new FrameworkId($"framework{i + 1}");
-            allocator.AddFramework(fw, new FrameworkInfo { Name = fw.Value, Roles = new[] { role } }, new Dictionary<AgentId, Res>(), active: true);
-        }
+        Workloads.AddQuotaCluster(allocator, agents, roles);
         var now = Workloads.Start;
         var times = new List<(double, long)>();
         var grants = (IReadOnlyList<OfferGrant>)Array.Empty<OfferGrant>();

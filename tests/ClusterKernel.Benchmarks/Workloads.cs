@@ -51,4 +51,22 @@ public static class Workloads
     {
         foreach (var g in grants) allocator.RecoverResources(g.Framework, g.Agent, g.Resources, Forever, now);
     }
+
+    /// <summary>The quota scenario: agents cpus:16;mem:65536;disk:102400 and one framework per quota'd role.</summary>
+    public static void AddQuotaCluster(HierarchicalAllocator allocator, int agents, int roles)
+    {
+        var total = Res.Parse("cpus:16;mem:65536;disk:102400");
+        for (var i = 0; i < agents; i++)
+        {
+            var id = new AgentId($"agent{i + 1}");
+            allocator.AddAgent(id, new AgentInfo { Hostname = id.Value, Resources = total }, total, new Dictionary<FrameworkId, Res>());
+        }
+        for (var i = 0; i < roles; i++)
+        {
+            var role = $"quota-role-{i}";
+            allocator.UpdateQuota(role, new Quota(new Dictionary<string, double> { ["cpus"] = 4, ["mem"] = 8192 }, new Dictionary<string, double> { ["cpus"] = 32, ["mem"] = 131072 }));
+            var fw = new FrameworkId($"framework{i + 1}");
+            allocator.AddFramework(fw, new FrameworkInfo { Name = fw.Value, Roles = new[] { role } }, NoUse, active: true);
+        }
+    }
 }

@@ -19,6 +19,7 @@ public sealed class DrfSorter : ISorter
     private int[] _order = new int[16];
     private int _orderCount;
     private bool _orderDirty = true;
+    private bool _hasInternal;
     private long _totalsVersion = -1;
 
     public DrfSorter(SorterContext context, bool hierarchical)
@@ -32,22 +33,18 @@ public sealed class DrfSorter : ISorter
     {
         if (_handles.TryGetValue(name, out var existing)) return existing;
         var parent = _root;
+        var key = name;
         if (_hierarchical)
         {
-            var start = 0;
-            while (true)
-            {
-                var slash = name.IndexOf('/', start);
-                var path = slash < 0 ? name : name[..slash];
-                parent = Child(parent, path);
-                if (slash < 0) break;
-                start = slash + 1;
-            }
+            // Internal nodes only for proper prefixes; flat role names stay leaves of the root, so sorting them is free.
+            for (var slash = name.IndexOf('/'); slash >= 0; slash = name.IndexOf('/', slash + 1))
+                parent = Child(parent, name[..slash]);
+            if (parent.Children!.TryGetValue(name, out var node) && node.Handle < 0) { parent = node; key = "."; }
         }
-        var leaf = new SorterNode(name, parent, _ctx.Totals.Length) { Weight = _weights.GetValueOrDefault(name, 1.0) };
+        var leaf = new SorterNode(name, parent, _ctx.Totals.Length) { Weight = _weights.GetValueOrDefault(name, 1.0), Key = key };
         var handle = NewId(leaf);
         leaf.Handle = handle;
-        parent.Children![_hierarchical ? "." : name] = leaf;
+        parent.Children![key] = leaf;
         _handles[name] = handle;
         _all.Add(leaf);
         return handle;
@@ -55,11 +52,31 @@ public sealed class DrfSorter : ISorter
 
     private SorterNode Child(SorterNode parent, string path)
     {
-        if (parent.Children!.TryGetValue(path, out var node)) return node;
-        node = new SorterNode(path, parent, _ctx.Totals.Length) { Kids = new SortedNodes(_clients), Children = new(), Weight = _weights.GetValueOrDefault(path, 1.0) };
+        if (parent.Children!.TryGetValue(path, out var existing) && existing.Handle < 0) return existing;
+        var node = new SorterNode(path, parent, _ctx.Totals.Length) { Kids = new SortedNodes(_clients), Children = new(), Weight = _weights.GetValueOrDefault(path, 1.0), Key = path };
         NewId(node);
-        parent.Children[path] = node;
         _all.Add(node);
+        _hasInternal = true;
+        parent.Children[path] = node;
+        if (existing != null)
+        {
+            // A client becomes a parent: it moves under a new internal node that inherits its allocation and place.
+            var listed = existing.ActiveLeaves > 0;
+            if (listed) parent.Kids!.Remove(existing);
+            existing.Allocated.CopyTo(node.Allocated, 0);
+            node.Count = existing.Count;
+            node.ActiveLeaves = existing.ActiveLeaves;
+            existing.Parent = node;
+            existing.Key = ".";
+            node.Children["."] = existing;
+            if (listed)
+            {
+                node.Share = ShareOf(node);
+                parent.Kids!.Insert(node);
+                node.Kids.Insert(existing);
+            }
+            _orderDirty = true;
+        }
         return node;
     }
 
@@ -76,7 +93,7 @@ public sealed class DrfSorter : ISorter
         var leaf = _clients[client] ?? throw new ArgumentException($"unknown client {client}");
         Deactivate(client);
         Unallocated(client, leaf.Allocated.ToArray());
-        leaf.Parent!.Children!.Remove(_hierarchical ? "." : leaf.Name);
+        leaf.Parent!.Children!.Remove(leaf.Key);
         _all.Remove(leaf);
         _handles.Remove(leaf.Name);
         _clients[client] = null;
@@ -155,7 +172,7 @@ public sealed class DrfSorter : ISorter
             _root.Kids!.Resort();
             _orderDirty = true;
         }
-        if (!_hierarchical) return _root.Kids!.Handles;
+        if (!_hierarchical || !_hasInternal) return _root.Kids!.Handles;
         if (_orderDirty)
         {
             _orderCount = 0;
@@ -183,7 +200,7 @@ public sealed class DrfSorter : ISorter
     public double Share(int client)
     {
         var leaf = _clients[client]!;
-        return ShareOf(_hierarchical ? leaf.Parent! : leaf);
+        return ShareOf(leaf.Key == "." ? leaf.Parent! : leaf);
     }
 
     public string Name(int client) => _clients[client]!.Name;

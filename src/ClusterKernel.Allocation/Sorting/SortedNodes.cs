@@ -1,15 +1,17 @@
 namespace ClusterKernel.Allocation.Sorting;
 
 /// <summary>
-/// A node of a sorter's tree. Internal nodes stand for role paths ("eng", "eng/web"); leaves are clients. A client that is
-/// also a parent ("eng" with frameworks and a child role "eng/web") is a leaf under its own internal node, as Mesos' virtual leaf.
+/// A node of a sorter's tree. Internal nodes stand for role paths that have children ("eng" when "eng/web" exists); leaves
+/// are clients. A client that is also a parent is a leaf "." under its own internal node, as Mesos' virtual leaf.
 /// </summary>
 internal sealed class SorterNode
 {
     public SorterNode(string name, SorterNode? parent, int capacity) { Name = name; Parent = parent; Allocated = new double[capacity]; }
 
     public string Name { get; }
-    public SorterNode? Parent { get; }
+    public SorterNode? Parent { get; set; }
+    /// <summary>Its key in the parent's Children: the name, or "." for a client that is also a parent (Mesos' virtual leaf).</summary>
+    public string Key = "";
     public int Handle = -1;
     /// <summary>Index in the sorter's node table; equals <see cref="Handle"/> for leaves.</summary>
     public int Id;

@@ -29,6 +29,8 @@ internal sealed class RoleState
     public bool HasGuarantee;
     public bool HasLimit;
     public int Priority;
+    /// <summary>Cached GuaranteeUnmet, maintained by the allocator as consumption changes.</summary>
+    public bool UnmetCached;
 
     public bool GuaranteeUnmet(int count)
     {

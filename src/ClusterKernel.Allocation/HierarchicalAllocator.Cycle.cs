@@ -76,15 +76,17 @@ public sealed partial class HierarchicalAllocator
                 var fw = fr.Framework;
                 var mask = fw.Revocable ? all : nonRevocable;
                 if (mask == 0 || !MinAllocatable(agent, mask)) continue;
-                OfferFilter? filter = null;
+                var filtered = false;
+                var filter = default(OfferFilter);
                 if (agent.HasFilter(fw.Slot))
                 {
                     filter = agent.Filters[fw.Slot];
+                    filtered = true;
                     if (filter.Until <= now)
                     {
                         agent.ClearFilter(fw.Slot);
                         fw.FilteredOn.Remove(agent);
-                        filter = null;
+                        filtered = false;
                     }
                     else if (Blocks(filter, agent, mask))
                     {
@@ -98,7 +100,7 @@ public sealed partial class HierarchicalAllocator
                     continue;
                 }
                 var offer = Cut(agent, role, fw, mask, stage1, out var trimmed);
-                if (offer == null || (trimmed && filter != null && Blocks(filter, offer)))
+                if (offer == null || (trimmed && filtered && Blocks(filter, offer)))
                 {
                     stable = false;
                     continue;
@@ -198,7 +200,6 @@ public sealed partial class HierarchicalAllocator
     /// <summary>Mesos: a filter applies when what would be offered is contained in what was refused.</summary>
     private static bool Blocks(OfferFilter f, AgentState agent, ulong mask)
     {
-        if (f.CheckedVersion == agent.Version && f.CheckedMask == mask) return f.CheckedResult;
         // Filters on one agent mostly share one refused set (see RecoverResources), so one subset test serves them all.
         if (ReferenceEquals(agent.MemoRefused, f.Refused) && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
         var result = true;
@@ -208,9 +209,6 @@ public sealed partial class HierarchicalAllocator
             var refused = p < f.Refused.Length ? f.Refused[p] : null;
             result = refused != null && refused.Contains(agent.Pools[p].Free);
         }
-        f.CheckedVersion = agent.Version;
-        f.CheckedMask = mask;
-        f.CheckedResult = result;
         agent.MemoRefused = f.Refused;
         agent.MemoVersion = agent.Version;
         agent.MemoMask = mask;
@@ -369,7 +367,7 @@ public sealed partial class HierarchicalAllocator
                     b.S[k] = Resource.Round(take);
                     slice[k] -= take;
                 }
-                for (var i = 0; i < b.R.Length; i++)
+                for (var i = 0; i < ResourceSchema.MaxRanges; i++)
                     if (fw.ShapeRanges == null || Array.IndexOf(fw.ShapeRanges, i) < 0) b.R[i] = RangeOps.None;
                 b.Sets = ClusterKernel.Resources.Resources.Empty;
             }

@@ -67,7 +67,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         _frameworks[id] = fw;
         Subscribe(fw, info.Roles, suppressedRoles);
         foreach (var (agentId, res) in used)
-            if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: true);
+            if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: true, owned: true);
         _eligibility++;
     }
 
@@ -183,12 +183,12 @@ public sealed partial class HierarchicalAllocator : IAllocator
         _agentList.Add(agent);
         var totals = ToPools(agent, total);
         for (var p = 0; p < agent.Pools.Count; p++) if (totals[p] != null) agent.Pools[p].Total.Add(totals[p]!);
-        SetTotal(agent, agent.Pools.Select(p => (Bundle?)p.Total).ToArray(), +1);
+        SetTotal(agent, Totals(agent), +1);
         foreach (var p in agent.Pools) p.Total.CopyTo(p.Free);
         foreach (var (fwId, res) in used)
         {
             var pools = ToPools(agent, res);
-            if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, fw.Roles[0], agent, pools, fromFree: true);
+            if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, fw.Roles[0], agent, pools, fromFree: true, owned: true);
             else for (var p = 0; p < pools.Length; p++) if (pools[p] != null) agent.Pools[p].Free.Subtract(pools[p]!);
         }
     }
@@ -203,7 +203,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
             fw.AllocatedOn.Remove(agent);
         }
         foreach (var slot in agent.Filters.Keys) _slots[slot]?.FilteredOn.Remove(agent);
-        SetTotal(agent, agent.Pools.Select(p => (Bundle?)p.Total).ToArray(), -1);
+        SetTotal(agent, Totals(agent), -1);
         var last = _agentList[^1];
         _agentList[agent.ListIndex] = last;
         last.ListIndex = agent.ListIndex;
@@ -214,7 +214,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     {
         var agent = Agent(id);
         var pools = ToPools(agent, total);
-        SetTotal(agent, agent.Pools.Select(p => (Bundle?)p.Total).ToArray(), -1);
+        SetTotal(agent, Totals(agent), -1);
         for (var p = 0; p < agent.Pools.Count; p++)
         {
             var pool = agent.Pools[p];
@@ -225,7 +225,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
             pool.Free = pool.Total.Clone();
             pool.Free.Subtract(used);
         }
-        SetTotal(agent, agent.Pools.Select(p => (Bundle?)p.Total).ToArray(), +1);
+        SetTotal(agent, Totals(agent), +1);
         agent.Version++;
     }
 
@@ -237,11 +237,18 @@ public sealed partial class HierarchicalAllocator : IAllocator
             var b = totals[p];
             if (b == null) continue;
             var pool = agent.Pools[p];
-            _ctx.AddToTotals(b.S.AsSpan(0, _schema.ScalarCount), sign);
+            _ctx.AddToTotals(((ReadOnlySpan<double>)b.S)[.._schema.ScalarCount], sign);
             if (!pool.Unreserved && !pool.Revocable) AddConsumption(Role(pool.Role), b.S, sign);
         }
         _ctx.Count = _schema.ScalarCount;
         agent.Version++;
+    }
+
+    private static Bundle?[] Totals(AgentState agent)
+    {
+        var totals = new Bundle?[agent.Pools.Count];
+        for (var p = 0; p < totals.Length; p++) totals[p] = agent.Pools[p].Total;
+        return totals;
     }
 
     public void SetAgentAvailable(AgentId id, bool available) => Agent(id).Available = available;
@@ -250,7 +257,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     {
         var fw = Framework(framework);
         var a = Agent(agent);
-        Track(fw, fw.Roles[0], a, ToPools(a, resources), fromFree: true);
+        Track(fw, fw.Roles[0], a, ToPools(a, resources), fromFree: true, owned: true);
     }
 
     public void RecoverResources(FrameworkId framework, AgentId agentId, Res resources, Filters? filters, DateTimeOffset now) =>
@@ -291,7 +298,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
             var seconds = Math.Max(_minFilter.TotalSeconds, filters.EffectiveRefuseSeconds);
             if (agent.LastRefused != null && SamePools(agent.LastRefused, pools)) pools = agent.LastRefused;
             agent.ShareRefused(pools);
-            agent.SetFilter(fw.Slot, new OfferFilter { Refused = pools, Until = now + TimeSpan.FromSeconds(seconds) });
+            agent.SetFilter(fw.Slot, new OfferFilter(pools, now + TimeSpan.FromSeconds(seconds)));
             fw.FilteredOn.Add(agent);
         }
     }
@@ -362,158 +369,5 @@ public sealed partial class HierarchicalAllocator : IAllocator
             foreach (var c in s) h = (h ^ c) * 16777619;
             return h;
         }
-    }
-
-    /// <summary>General resources to dense per-pool bundles of this agent (pools are created for kinds it has not seen).</summary>
-    private Bundle?[] ToPools(AgentState agent, Res resources)
-    {
-        var result = new Bundle?[agent.Pools.Count + 2];
-        foreach (var r in resources)
-        {
-            var p = agent.PoolIndex(r.Role, r.Revocable, create: true);
-            if (p >= result.Length) Array.Resize(ref result, p + 2);
-            var b = result[p] ??= new Bundle();
-            switch (r.Type)
-            {
-                case Resources.ValueType.Scalar:
-                    var k = _schema.Scalar(r.Name);
-                    b.S[k] = Resource.Round(b.S[k] + r.Scalar);
-                    break;
-                case Resources.ValueType.Ranges:
-                    var i = _schema.Range(r.Name);
-                    b.R[i] = RangeOps.Union(b.R[i], r.Ranges as ValueRange[] ?? r.Ranges.ToArray());
-                    break;
-                default:
-                    b.Sets += Res.Of(r);
-                    break;
-            }
-        }
-        _ctx.Count = _schema.ScalarCount;
-        return result;
-    }
-
-    private Res ToResources(AgentState agent, Bundle?[] pools, List<Resource> scratch)
-    {
-        scratch.Clear();
-        for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
-            pools[p]?.AddTo(_schema, agent.Pools[p].Role, agent.Pools[p].Revocable, scratch);
-        return Res.From(scratch);
-    }
-
-    /// <summary>
-    /// Records an allocation and updates quota consumption (and the sorters unless <paramref name="updateSorters"/> is false:
-    /// the cycle defers them, see <see cref="Visit"/>). With <paramref name="whole"/>, offer[p] IS pool p's free bundle and
-    /// is handed over rather than copied and subtracted (the common Mesos case: the framework gets all that is left).
-    /// </summary>
-    private void Track(FrameworkState fw, FrameworkRole fr, AgentState agent, Bundle?[] pools, bool fromFree, bool updateSorters = true, bool whole = false)
-    {
-        if (!agent.Allocations.TryGetValue(fw.Slot, out var list)) agent.Allocations[fw.Slot] = list = new List<AgentAllocation>(1);
-        AgentAllocation? a = null;
-        foreach (var x in list) if (x.Role == fr) { a = x; break; }
-        if (a == null) list.Add(a = new AgentAllocation(fr));
-        if (a.Pools.Length < agent.Pools.Count) Array.Resize(ref a.Pools, agent.Pools.Count);
-        for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
-        {
-            var b = pools[p];
-            if (b == null) continue;
-            var pool = agent.Pools[p];
-            if (whole)
-            {
-                pool.Free = agent.TakeSpare();
-                if (a.Pools[p] == null || a.Pools[p]!.IsEmpty) a.Pools[p] = b; else a.Pools[p]!.Add(b);
-            }
-            else
-            {
-                if (a.Pools[p] == null) a.Pools[p] = b.Clone(); else a.Pools[p]!.Add(b);
-                if (fromFree) pool.Free.Subtract(b);
-            }
-        }
-        fw.AllocatedOn.Add(agent);
-        Account(fr, agent, pools, +1, updateSorters: false);
-        if (updateSorters) Account(fr, agent, pools, +1, updateSorters: true, quota: false);
-        agent.Version++;
-    }
-
-    /// <summary>Quota consumption and (optionally) sorter shares for resources entering (+1) or leaving (-1) an allocation.</summary>
-    private void Account(FrameworkRole fr, AgentState agent, Bundle?[] pools, int sign, bool updateSorters = true, bool quota = true)
-    {
-        Span<double> amounts = stackalloc double[ResourceSchema.MaxScalars];
-        Span<double> consumed = stackalloc double[ResourceSchema.MaxScalars];
-        var n = _schema.ScalarCount;
-        var anyConsumed = false;
-        for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
-        {
-            var b = pools[p];
-            if (b == null) continue;
-            var counts = agent.Pools[p].Unreserved && !agent.Pools[p].Revocable;
-            for (var k = 0; k < n; k++)
-            {
-                amounts[k] += b.S[k];
-                if (counts) { consumed[k] += b.S[k]; anyConsumed |= b.S[k] != 0; }
-            }
-        }
-        if (anyConsumed && quota)
-            for (var r = fr.Role; r != null; r = r.Parent)
-            {
-                for (var k = 0; k < n; k++)
-                    if (consumed[k] != 0) r.Consumed[k] = Resource.Round(r.Consumed[k] + sign * consumed[k]);
-                RefreshUnmet(r);
-            }
-        if (!updateSorters) return;
-        var span = amounts[..n];
-        if (sign > 0) { fr.Role.Frameworks.Allocated(fr.Handle, span); _roleSorter.Allocated(fr.Role.Handle, span); }
-        else { fr.Role.Frameworks.Unallocated(fr.Handle, span); _roleSorter.Unallocated(fr.Role.Handle, span); }
-    }
-
-    /// <summary>Takes resources out of an allocation (back to the agent's free pool when <paramref name="toFree"/>).</summary>
-    private void Untrack(AgentState agent, FrameworkState fw, AgentAllocation a, Bundle?[] pools, bool toFree)
-    {
-        for (var p = 0; p < pools.Length && p < a.Pools.Length; p++)
-        {
-            var b = pools[p];
-            if (b == null || a.Pools[p] == null) continue;
-            var pool = agent.Pools[p];
-            if (ReferenceEquals(b, a.Pools[p]))
-            {
-                // The whole bundle comes back: hand the object over instead of copying (mirror of Track's whole move).
-                a.Pools[p] = null;
-                if (toFree)
-                {
-                    if (pool.Free.IsEmpty) { agent.Spare = pool.Free; pool.Free = b; }
-                    else pool.Free.Add(b);
-                }
-            }
-            else
-            {
-                a.Pools[p]!.Subtract(b);
-                if (toFree) pool.Free.Add(b);
-            }
-        }
-        Account(a.Role, agent, pools, -1);
-        if (a.IsEmpty && agent.Allocations.TryGetValue(fw.Slot, out var list))
-        {
-            list.Remove(a);
-            if (list.Count == 0) { agent.Allocations.Remove(fw.Slot); fw.AllocatedOn.Remove(agent); }
-        }
-        agent.Version++;
-    }
-
-    private void AddConsumption(RoleState role, double[] amounts, int sign)
-    {
-        for (var r = role; r != null; r = r.Parent)
-        {
-            for (var k = 0; k < amounts.Length; k++)
-                if (amounts[k] != 0) r.Consumed[k] = Resource.Round(r.Consumed[k] + sign * amounts[k]);
-            RefreshUnmet(r);
-        }
-    }
-
-    /// <summary>Keeps <see cref="_unmetRoles"/> (roles below their guarantee) current, so stage 1 can stop once it is zero.</summary>
-    private void RefreshUnmet(RoleState r)
-    {
-        var unmet = r.HasGuarantee && r.GuaranteeUnmet(_schema.ScalarCount);
-        if (unmet == r.UnmetCached) return;
-        r.UnmetCached = unmet;
-        _unmetRoles += unmet ? 1 : -1;
     }
 }

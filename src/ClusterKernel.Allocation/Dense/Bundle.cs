@@ -1,7 +1,16 @@
+using System.Runtime.CompilerServices;
 using ClusterKernel.Resources;
 using Res = ClusterKernel.Resources.Resources;
 
 namespace ClusterKernel.Allocation.Dense;
+
+/// <summary>Scalar amounts by schema index, stored inside the bundle object (one allocation per bundle, not three).</summary>
+[InlineArray(ResourceSchema.MaxScalars)]
+internal struct Scalars { private double _first; }
+
+/// <summary>Range sets by schema index (arrays are never mutated in place, so bundles may share them).</summary>
+[InlineArray(ResourceSchema.MaxRanges)]
+internal struct RangeSlots { private ValueRange[] _first; }
 
 /// <summary>
 /// Resources of one pool (one reservation role and revocability) in dense form: scalars by schema index, ranges by schema
@@ -9,38 +18,33 @@ namespace ClusterKernel.Allocation.Dense;
 /// </summary>
 internal sealed class Bundle
 {
-    public readonly double[] S = new double[ResourceSchema.MaxScalars];
-    public readonly ValueRange[][] R = NewRanges();
+    public Scalars S;
+    public RangeSlots R;
     public Res Sets = Res.Empty;
 
-    private static ValueRange[][] NewRanges()
-    {
-        var r = new ValueRange[ResourceSchema.MaxRanges][];
-        Array.Fill(r, RangeOps.None);
-        return r;
-    }
+    public Bundle() => ((Span<ValueRange[]>)R).Fill(RangeOps.None);
 
     public bool IsEmpty
     {
         get
         {
-            for (var i = 0; i < S.Length; i++) if (S[i] > 0) return false;
-            for (var i = 0; i < R.Length; i++) if (R[i].Length > 0) return false;
+            for (var i = 0; i < ResourceSchema.MaxScalars; i++) if (S[i] > 0) return false;
+            for (var i = 0; i < ResourceSchema.MaxRanges; i++) if (R[i].Length > 0) return false;
             return Sets.IsEmpty;
         }
     }
 
     public void Add(Bundle o)
     {
-        for (var i = 0; i < S.Length; i++) if (o.S[i] != 0) S[i] = Resource.Round(S[i] + o.S[i]);
-        for (var i = 0; i < R.Length; i++) R[i] = RangeOps.Union(R[i], o.R[i]);
+        for (var i = 0; i < ResourceSchema.MaxScalars; i++) if (o.S[i] != 0) S[i] = Resource.Round(S[i] + o.S[i]);
+        for (var i = 0; i < ResourceSchema.MaxRanges; i++) R[i] = RangeOps.Union(R[i], o.R[i]);
         if (!o.Sets.IsEmpty) Sets += o.Sets;
     }
 
     public void Subtract(Bundle o)
     {
-        for (var i = 0; i < S.Length; i++) if (o.S[i] != 0) S[i] = Math.Max(0, Resource.Round(S[i] - o.S[i]));
-        for (var i = 0; i < R.Length; i++) R[i] = RangeOps.Subtract(R[i], o.R[i]);
+        for (var i = 0; i < ResourceSchema.MaxScalars; i++) if (o.S[i] != 0) S[i] = Math.Max(0, Resource.Round(S[i] - o.S[i]));
+        for (var i = 0; i < ResourceSchema.MaxRanges; i++) R[i] = RangeOps.Subtract(R[i], o.R[i]);
         if (!o.Sets.IsEmpty) Sets -= o.Sets;
     }
 
@@ -48,23 +52,23 @@ internal sealed class Bundle
     public Bundle Intersect(Bundle o)
     {
         var b = new Bundle();
-        for (var i = 0; i < S.Length; i++) b.S[i] = Math.Min(S[i], o.S[i]);
-        for (var i = 0; i < R.Length; i++) b.R[i] = RangeOps.Intersect(R[i], o.R[i]);
-        b.Sets = Res.From(Sets.Where(x => o.Sets.Contains(Res.Of(x))));
+        for (var i = 0; i < ResourceSchema.MaxScalars; i++) b.S[i] = Math.Min(S[i], o.S[i]);
+        for (var i = 0; i < ResourceSchema.MaxRanges; i++) b.R[i] = RangeOps.Intersect(R[i], o.R[i]);
+        b.Sets = Sets.IsEmpty ? Res.Empty : Res.From(Sets.Where(x => o.Sets.Contains(Res.Of(x))));
         return b;
     }
 
     public bool Contains(Bundle o)
     {
-        for (var i = 0; i < S.Length; i++) if (o.S[i] > S[i] + 1e-9) return false;
-        for (var i = 0; i < R.Length; i++) if (!RangeOps.Contains(R[i], o.R[i])) return false;
+        for (var i = 0; i < ResourceSchema.MaxScalars; i++) if (o.S[i] > S[i] + 1e-9) return false;
+        for (var i = 0; i < ResourceSchema.MaxRanges; i++) if (!RangeOps.Contains(R[i], o.R[i])) return false;
         return o.Sets.IsEmpty || Sets.Contains(o.Sets);
     }
 
     public bool SameAs(Bundle o)
     {
-        for (var i = 0; i < S.Length; i++) if (S[i] != o.S[i]) return false;
-        for (var i = 0; i < R.Length; i++) if (!ReferenceEquals(R[i], o.R[i]) && !R[i].AsSpan().SequenceEqual(o.R[i])) return false;
+        for (var i = 0; i < ResourceSchema.MaxScalars; i++) if (S[i] != o.S[i]) return false;
+        for (var i = 0; i < ResourceSchema.MaxRanges; i++) if (!ReferenceEquals(R[i], o.R[i]) && !R[i].AsSpan().SequenceEqual(o.R[i])) return false;
         return Sets.Equals(o.Sets);
     }
 
@@ -77,15 +81,15 @@ internal sealed class Bundle
 
     public void CopyTo(Bundle b)
     {
-        Array.Copy(S, b.S, S.Length);
-        Array.Copy(R, b.R, R.Length); // range arrays are never mutated in place, so sharing them is safe
+        b.S = S;
+        b.R = R;
         b.Sets = Sets;
     }
 
     public void Clear()
     {
-        Array.Clear(S);
-        Array.Fill(R, RangeOps.None);
+        S = default;
+        ((Span<ValueRange[]>)R).Fill(RangeOps.None);
         Sets = Res.Empty;
     }
 

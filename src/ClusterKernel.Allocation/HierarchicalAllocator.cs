@@ -1,261 +1,373 @@
+using ClusterKernel.Allocation.Dense;
+using ClusterKernel.Allocation.Sorting;
+using ClusterKernel.Allocation.State;
 using ClusterKernel.Resources;
 using Res = ClusterKernel.Resources.Resources;
 
 namespace ClusterKernel.Allocation;
 
 /// <summary>
-/// Mesos' hierarchical DRF allocator (first cut: general <see cref="Res"/> arithmetic, full sort per agent).
-/// Roles are sorted by weighted dominant share, frameworks inside a role by dominant share; each framework
-/// gets everything the agent has left for its role.
+/// Mesos' hierarchical DRF allocator. Each cycle walks the agents in a seeded random order; on each agent, roles in sorter
+/// order, and inside a role its frameworks in sorter order; a framework gets everything the agent has left for its role
+/// (reserved for the role or an ancestor, plus unreserved), less what quota limits and headroom hold back — or, when it
+/// declared task shapes, a slice sized for them. Works on a dense copy of resources; the general <see cref="Res"/> type
+/// appears only at the edges (calls in, grants out).
 /// </summary>
-public sealed class HierarchicalAllocator : IAllocator
+public sealed partial class HierarchicalAllocator : IAllocator
 {
-    private sealed class Fw
-    {
-        public required FrameworkId Id;
-        public required FrameworkInfo Info;
-        public bool Active;
-        public HashSet<string> Suppressed = new();
-        public Dictionary<string, Res> AllocByRole = new();
-        public Dictionary<(AgentId, string), Res> Alloc = new();
-        public Dictionary<AgentId, (Res Refused, DateTimeOffset Until)> Filters = new();
-        public long Count;
-        public bool Revocable => Info.Has(FrameworkCapabilities.RevocableResources);
-    }
-
-    private sealed class Agent
-    {
-        public required AgentId Id;
-        public required Res Total;
-        public Res Free = Res.Empty;
-        public bool Available = true;
-    }
-
     private readonly AllocatorOptions _options;
     private readonly Random _random;
-    private readonly Dictionary<FrameworkId, Fw> _frameworks = new();
-    private readonly Dictionary<AgentId, Agent> _agents = new();
-    private readonly List<AgentId> _agentOrder = new();
-    private readonly Dictionary<string, double> _weights = new();
-    private readonly Dictionary<string, Quota> _quotas = new();
-    private readonly Dictionary<string, long> _roleCount = new();
+    private readonly ResourceSchema _schema = new();
+    private readonly SorterContext _ctx = new(ResourceSchema.MaxScalars);
+    private readonly ISorter _roleSorter;
+    private readonly Dictionary<string, RoleState> _roles = new(StringComparer.Ordinal);
+    private readonly List<RoleState?> _rolesByHandle = new();
+    private readonly Dictionary<FrameworkId, FrameworkState> _frameworks = new();
+    private readonly List<FrameworkState?> _slots = new();
+    private readonly Stack<int> _freeSlots = new();
+    private readonly Dictionary<AgentId, AgentState> _agents = new();
+    private readonly List<AgentState> _agentList = new();
+    private readonly (int[] Index, double[] Min)[] _minAllocatable;
+    private readonly TimeSpan _minFilter;
+
+    /// <summary>Bumped whenever which frameworks may be offered anything changes (add/remove/activate/suppress/revive...).</summary>
+    private long _eligibility;
+    private bool _anyQuota;
+    private int _unmetRoles;
+    private AgentState[] _order = Array.Empty<AgentState>();
 
     public HierarchicalAllocator(AllocatorOptions? options = null)
     {
         _options = options ?? new AllocatorOptions();
         _random = new Random(_options.Seed);
+        foreach (var name in _options.FairSharingExcluded) _ctx.Excluded[_schema.Scalar(name)] = true;
+        _minAllocatable = _options.MinAllocatable
+            .Select(m => (m.Keys.Select(_schema.Scalar).ToArray(), m.Values.ToArray()))
+            .ToArray();
+        _ctx.Count = _schema.ScalarCount;
+        _roleSorter = NewSorter(_options.RoleSorter, hierarchical: true, seed: _options.Seed);
+        _minFilter = _options.AllocationInterval;
     }
+
+    private ISorter NewSorter(string kind, bool hierarchical, int seed) => kind switch
+    {
+        "drf" => new DrfSorter(_ctx, hierarchical),
+        "random" => new RandomSorter(_ctx, seed),
+        _ => throw new ArgumentException($"unknown sorter '{kind}'; use \"drf\" or \"random\""),
+    };
+
+    // ---------------------------------------------------------------- frameworks
 
     public void AddFramework(FrameworkId id, FrameworkInfo info, IReadOnlyDictionary<AgentId, Res> used, bool active, IReadOnlyCollection<string>? suppressedRoles = null)
     {
-        var fw = new Fw { Id = id, Info = info, Active = active };
-        if (suppressedRoles != null) fw.Suppressed.UnionWith(suppressedRoles);
+        if (_frameworks.ContainsKey(id)) throw new InvalidOperationException($"framework {id} already added");
+        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _slots.Count;
+        var fw = new FrameworkState(id, info, slot) { Active = active };
+        if (slot == _slots.Count) _slots.Add(fw); else _slots[slot] = fw;
         _frameworks[id] = fw;
-        foreach (var (agent, res) in used)
-            if (_agents.TryGetValue(agent, out var a)) Track(fw, a, info.Roles[0], res, +1, fromFree: false);
+        Subscribe(fw, info.Roles, suppressedRoles);
+        foreach (var (agentId, res) in used)
+            if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: true, owned: true);
+        _eligibility++;
     }
 
     public void UpdateFramework(FrameworkId id, FrameworkInfo info, IReadOnlyCollection<string>? suppressedRoles = null)
     {
-        var fw = _frameworks[id];
+        var fw = Framework(id);
         fw.Info = info;
-        fw.Suppressed = new HashSet<string>(suppressedRoles ?? Array.Empty<string>());
+        foreach (var fr in fw.Roles) fr.Subscribed = info.Roles.Contains(fr.Role.Name);
+        Subscribe(fw, info.Roles, suppressedRoles);
+        _eligibility++;
     }
 
-    public void ActivateFramework(FrameworkId id) => _frameworks[id].Active = true;
-    public void DeactivateFramework(FrameworkId id) => _frameworks[id].Active = false;
+    private void Subscribe(FrameworkState fw, IReadOnlyList<string> roles, IReadOnlyCollection<string>? suppressed)
+    {
+        if (roles.Count == 0) throw new ArgumentException($"framework {fw.Id} subscribes to no role");
+        foreach (var name in roles)
+        {
+            if (!Roles.IsValid(name)) throw new ArgumentException($"'{name}' is not a valid role");
+            var fr = fw.Role(name);
+            if (fr == null)
+            {
+                var role = Role(name);
+                fr = new FrameworkRole(fw, role, role.Frameworks.Add(fw.Id.Value));
+                while (role.ByHandle.Count <= fr.Handle) role.ByHandle.Add(null);
+                role.ByHandle[fr.Handle] = fr;
+                fw.Roles.Add(fr);
+            }
+            fr.Subscribed = true;
+            fr.Suppressed = suppressed?.Contains(name) ?? false;
+        }
+        Refresh(fw);
+    }
+
+    public void ActivateFramework(FrameworkId id) { Framework(id).Active = true; Refresh(Framework(id)); }
+    public void DeactivateFramework(FrameworkId id) { Framework(id).Active = false; Refresh(Framework(id)); }
 
     public void RemoveFramework(FrameworkId id)
     {
-        if (!_frameworks.Remove(id, out var fw)) return;
-        foreach (var ((agentId, _), res) in fw.Alloc)
-            if (_agents.TryGetValue(agentId, out var a)) a.Free = a.Free + res;
+        if (!_frameworks.TryGetValue(id, out var fw)) return;
+        fw.Active = false;
+        Refresh(fw);
+        foreach (var agent in fw.AllocatedOn.ToList())
+        {
+            foreach (var a in agent.Allocations[fw.Slot].ToList()) Untrack(agent, fw, a, a.Pools, toFree: true);
+            agent.Allocations.Remove(fw.Slot);
+        }
+        ClearFilters(fw);
+        foreach (var fr in fw.Roles)
+        {
+            fr.Role.Frameworks.Remove(fr.Handle);
+            fr.Role.ByHandle[fr.Handle] = null;
+        }
+        _frameworks.Remove(id);
+        _slots[fw.Slot] = null;
+        _freeSlots.Push(fw.Slot);
+        _eligibility++;
     }
+
+    /// <summary>Puts the framework's roles in or out of the sorters to match its state, so inactive ones cost nothing per cycle.</summary>
+    private void Refresh(FrameworkState fw)
+    {
+        foreach (var fr in fw.Roles)
+        {
+            var listed = fw.Active && fr.Subscribed && !fr.Suppressed;
+            if (listed == fr.Listed) continue;
+            fr.Listed = listed;
+            var role = fr.Role;
+            if (listed)
+            {
+                role.Frameworks.Activate(fr.Handle);
+                if (role.ListedFrameworks++ == 0) _roleSorter.Activate(role.Handle);
+            }
+            else
+            {
+                role.Frameworks.Deactivate(fr.Handle);
+                if (--role.ListedFrameworks == 0) _roleSorter.Deactivate(role.Handle);
+            }
+        }
+        _eligibility++;
+    }
+
+    public void SuppressOffers(FrameworkId framework, IReadOnlyCollection<string>? roles)
+    {
+        var fw = Framework(framework);
+        foreach (var fr in fw.Roles)
+            if (roles == null || roles.Contains(fr.Role.Name)) fr.Suppressed = true;
+        Refresh(fw);
+    }
+
+    public void ReviveOffers(FrameworkId framework, IReadOnlyCollection<string>? roles)
+    {
+        var fw = Framework(framework);
+        foreach (var fr in fw.Roles)
+            if (roles == null || roles.Contains(fr.Role.Name)) fr.Suppressed = false;
+        // Filters are kept per (framework, agent), not per role, so a revive of any role clears them all.
+        ClearFilters(fw);
+        Refresh(fw);
+    }
+
+    private void ClearFilters(FrameworkState fw)
+    {
+        foreach (var agent in fw.FilteredOn) agent.ClearFilter(fw.Slot);
+        fw.FilteredOn.Clear();
+    }
+
+    // ---------------------------------------------------------------- agents
 
     public void AddAgent(AgentId id, AgentInfo info, Res total, IReadOnlyDictionary<FrameworkId, Res> used)
     {
-        var a = new Agent { Id = id, Total = total, Free = total };
-        _agents[id] = a;
-        _agentOrder.Add(id);
+        if (_agents.ContainsKey(id)) throw new InvalidOperationException($"agent {id} already added");
+        var agent = new AgentState(id) { ListIndex = _agentList.Count };
+        _agents[id] = agent;
+        _agentList.Add(agent);
+        var totals = ToPools(agent, total);
+        for (var p = 0; p < agent.Pools.Count; p++) if (totals[p] != null) agent.Pools[p].Total.Add(totals[p]!);
+        SetTotal(agent, Totals(agent), +1);
+        foreach (var p in agent.Pools) p.Total.CopyTo(p.Free);
         foreach (var (fwId, res) in used)
         {
-            if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, a, fw.Info.Roles[0], res, +1, fromFree: true);
-            else a.Free = a.Free - res;
+            var pools = ToPools(agent, res);
+            if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, fw.Roles[0], agent, pools, fromFree: true, owned: true);
+            else for (var p = 0; p < pools.Length; p++) if (pools[p] != null) agent.Pools[p].Free.Subtract(pools[p]!);
         }
     }
 
     public void RemoveAgent(AgentId id)
     {
-        if (!_agents.Remove(id)) return;
-        _agentOrder.Remove(id);
-        foreach (var fw in _frameworks.Values)
+        if (!_agents.Remove(id, out var agent)) return;
+        foreach (var (slot, allocations) in agent.Allocations)
         {
-            foreach (var key in fw.Alloc.Keys.Where(k => k.Item1 == id).ToList())
-            {
-                fw.AllocByRole[key.Item2] = fw.AllocByRole[key.Item2] - fw.Alloc[key];
-                fw.Alloc.Remove(key);
-            }
-            fw.Filters.Remove(id);
+            var fw = _slots[slot]!;
+            foreach (var a in allocations.ToList()) Untrack(agent, fw, a, a.Pools, toFree: false);
+            fw.AllocatedOn.Remove(agent);
         }
+        foreach (var slot in agent.Filters.Keys) _slots[slot]?.FilteredOn.Remove(agent);
+        SetTotal(agent, Totals(agent), -1);
+        var last = _agentList[^1];
+        _agentList[agent.ListIndex] = last;
+        last.ListIndex = agent.ListIndex;
+        _agentList.RemoveAt(_agentList.Count - 1);
     }
 
     public void UpdateAgentTotal(AgentId id, Res total)
     {
-        var a = _agents[id];
-        var used = a.Total - a.Free;
-        a.Total = total;
-        a.Free = total - used;
+        var agent = Agent(id);
+        var pools = ToPools(agent, total);
+        SetTotal(agent, Totals(agent), -1);
+        for (var p = 0; p < agent.Pools.Count; p++)
+        {
+            var pool = agent.Pools[p];
+            var used = pool.Total.Clone();
+            used.Subtract(pool.Free);
+            pool.Total.Clear();
+            if (pools[p] != null) pool.Total.Add(pools[p]!);
+            pool.Free = pool.Total.Clone();
+            pool.Free.Subtract(used);
+        }
+        SetTotal(agent, Totals(agent), +1);
+        agent.Version++;
     }
 
-    public void SetAgentAvailable(AgentId id, bool available) => _agents[id].Available = available;
+    /// <summary>Adds (or with sign -1 removes) an agent's totals to the sorters' denominators and its reservations to quota consumption.</summary>
+    private void SetTotal(AgentState agent, Bundle?[] totals, int sign)
+    {
+        for (var p = 0; p < totals.Length; p++)
+        {
+            var b = totals[p];
+            if (b == null) continue;
+            var pool = agent.Pools[p];
+            _ctx.AddToTotals(((ReadOnlySpan<double>)b.S)[.._schema.ScalarCount], sign);
+            if (!pool.Unreserved && !pool.Revocable) AddConsumption(Role(pool.Role), b.S, sign);
+        }
+        _ctx.Count = _schema.ScalarCount;
+        agent.Version++;
+    }
+
+    private static Bundle?[] Totals(AgentState agent)
+    {
+        var totals = new Bundle?[agent.Pools.Count];
+        for (var p = 0; p < totals.Length; p++) totals[p] = agent.Pools[p].Total;
+        return totals;
+    }
+
+    public void SetAgentAvailable(AgentId id, bool available) => Agent(id).Available = available;
 
     public void AddAllocation(FrameworkId framework, AgentId agent, Res resources)
     {
-        var fw = _frameworks[framework];
-        Track(fw, _agents[agent], fw.Info.Roles[0], resources, +1, fromFree: true);
+        var fw = Framework(framework);
+        var a = Agent(agent);
+        Track(fw, fw.Roles[0], a, ToPools(a, resources), fromFree: true, owned: true);
     }
 
-    public void RecoverResources(FrameworkId framework, AgentId agent, Res resources, Filters? filters, DateTimeOffset now)
+    public void RecoverResources(FrameworkId framework, AgentId agentId, Res resources, Filters? filters, DateTimeOffset now) =>
+        RecoverResources(framework, agentId, null, resources, filters, now);
+
+    /// <summary>
+    /// As <see cref="IAllocator.RecoverResources"/>, naming the role the resources were offered for (<see cref="OfferGrant.Role"/>).
+    /// A multi-role framework holding resources on one agent under several roles should use this, so quota consumption and
+    /// shares come off the right role (Mesos carries the role in each resource's allocation_info; our Resources do not).
+    /// </summary>
+    public void RecoverResources(FrameworkId framework, AgentId agentId, string? role, Res resources, Filters? filters, DateTimeOffset now)
     {
-        if (!_frameworks.TryGetValue(framework, out var fw) || !_agents.TryGetValue(agent, out var a)) return;
-        var left = resources;
-        foreach (var key in fw.Alloc.Keys.Where(k => k.Item1 == agent).ToList())
+        if (!_frameworks.TryGetValue(framework, out var fw) || !_agents.TryGetValue(agentId, out var agent)) return;
+        var pools = ToPools(agent, resources);
+        if (agent.Allocations.TryGetValue(fw.Slot, out var allocations) && allocations.Count == 1 && SamePools(allocations[0].Pools, pools))
         {
-            var part = Intersect(fw.Alloc[key], left);
-            if (part.IsEmpty) continue;
-            Track(fw, a, key.Item2, part, -1, fromFree: true);
-            left = left - part;
+            // Everything it held here comes back (a plain decline): return the allocation's own bundles.
+            var a = allocations[0];
+            Untrack(agent, fw, a, (Bundle?[])a.Pools.Clone(), toFree: true);
+        }
+        else if (allocations != null)
+        {
+            var left = pools.Select(b => b?.Clone()).ToArray();
+            foreach (var a in allocations.OrderBy(a => a.Role.Role.Name == role ? 0 : 1).ToList())
+            {
+                var part = new Bundle?[a.Pools.Length];
+                for (var p = 0; p < a.Pools.Length && p < left.Length; p++)
+                {
+                    if (a.Pools[p] == null || left[p] == null) continue;
+                    part[p] = a.Pools[p]!.Intersect(left[p]!);
+                    left[p]!.Subtract(part[p]!);
+                }
+                Untrack(agent, fw, a, part, toFree: true);
+            }
         }
         if (filters != null)
         {
-            var seconds = Math.Max(_options.AllocationInterval.TotalSeconds, filters.EffectiveRefuseSeconds);
-            fw.Filters[agent] = (resources, now + TimeSpan.FromSeconds(seconds));
+            var seconds = Math.Max(_minFilter.TotalSeconds, filters.EffectiveRefuseSeconds);
+            if (agent.LastRefused != null && SamePools(agent.LastRefused, pools)) pools = agent.LastRefused;
+            agent.ShareRefused(pools);
+            agent.SetFilter(fw.Slot, new OfferFilter(pools, now + TimeSpan.FromSeconds(seconds)));
+            fw.FilteredOn.Add(agent);
         }
     }
 
-    public void SuppressOffers(FrameworkId framework, IReadOnlyCollection<string>? roles)
+    private static bool SamePools(Bundle?[] a, Bundle?[] b)
     {
-        var fw = _frameworks[framework];
-        fw.Suppressed.UnionWith(roles ?? fw.Info.Roles);
+        for (var p = 0; p < Math.Max(a.Length, b.Length); p++)
+        {
+            var x = p < a.Length ? a[p] : null;
+            var y = p < b.Length ? b[p] : null;
+            if ((x == null || x.IsEmpty) && (y == null || y.IsEmpty)) continue;
+            if (x == null || y == null || !x.SameAs(y)) return false;
+        }
+        return true;
     }
 
-    public void ReviveOffers(FrameworkId framework, IReadOnlyCollection<string>? roles)
-    {
-        var fw = _frameworks[framework];
-        if (roles == null) fw.Suppressed.Clear(); else fw.Suppressed.ExceptWith(roles);
-        fw.Filters.Clear();
-    }
+    // ---------------------------------------------------------------- weights and quota
 
     public void UpdateWeights(IReadOnlyDictionary<string, double> weights)
     {
-        foreach (var (r, w) in weights) _weights[r] = w;
-    }
-
-    public void UpdateQuota(string role, Quota quota) => _quotas[role] = quota;
-
-    public IReadOnlyList<OfferGrant> Allocate(DateTimeOffset now)
-    {
-        var grants = new List<OfferGrant>();
-        var agents = _agentOrder.ToArray();
-        _random.Shuffle(agents);
-        var clusterTotal = _agents.Values.Aggregate(Res.Empty, (s, a) => s + a.Total).ScalarTotals();
-        foreach (var agentId in agents)
+        foreach (var (role, weight) in weights)
         {
-            var a = _agents[agentId];
-            if (!a.Available) continue;
-            var roles = _frameworks.Values.Where(f => f.Active).SelectMany(f => f.Info.Roles.Where(r => !f.Suppressed.Contains(r))).Distinct()
-                .OrderBy(r => RoleShare(r, clusterTotal)).ThenBy(r => _roleCount.GetValueOrDefault(r)).ThenBy(r => r, StringComparer.Ordinal).ToList();
-            foreach (var role in roles)
-            {
-                var fws = _frameworks.Values.Where(f => f.Active && f.Info.Roles.Contains(role) && !f.Suppressed.Contains(role))
-                    .OrderBy(f => Share(f.AllocByRole.GetValueOrDefault(role) ?? Res.Empty, clusterTotal)).ThenBy(f => f.Count).ThenBy(f => f.Id.Value, StringComparer.Ordinal).ToList();
-                foreach (var fw in fws)
-                {
-                    var offer = a.Free.AllocatableTo(role);
-                    if (!fw.Revocable) offer = offer.NonRevocable();
-                    offer = ApplyLimits(role, offer);
-                    if (offer.IsEmpty || !MinAllocatable(offer)) continue;
-                    if (fw.Filters.TryGetValue(agentId, out var f) && now < f.Until && f.Refused.Contains(offer)) continue;
-                    Track(fw, a, role, offer, +1, fromFree: true);
-                    grants.Add(new OfferGrant(fw.Id, role, agentId, offer));
-                }
-            }
-        }
-        return grants;
-    }
-
-    private Res ApplyLimits(string role, Res offer)
-    {
-        for (var r = role; r != null; r = Roles.Parent(r))
-        {
-            if (!_quotas.TryGetValue(r, out var q) || q.Limits.Count == 0) continue;
-            var consumed = Consumption(r);
-            foreach (var (name, limit) in q.Limits)
-            {
-                var room = limit - consumed.GetValueOrDefault(name);
-                var unreserved = offer.Where(x => x.Name == name && !x.IsReserved && x.Type == Resources.ValueType.Scalar);
-                var have = unreserved.Scalar(name);
-                if (have <= room + 1e-9) continue;
-                offer = offer.Where(x => !(x.Name == name && !x.IsReserved && x.Type == Resources.ValueType.Scalar));
-                if (room > 0) offer = offer + Res.Of(Resource.OfScalar(name, Math.Floor(room * 1000) / 1000));
-            }
-        }
-        return offer;
-    }
-
-    private Dictionary<string, double> Consumption(string role)
-    {
-        var d = new Dictionary<string, double>();
-        foreach (var fw in _frameworks.Values)
-            foreach (var (r, res) in fw.AllocByRole)
-                if (Roles.IsSelfOrAncestor(role, r))
-                    foreach (var (n, v) in res.Where(x => !x.IsReserved && !x.Revocable).ScalarTotals()) d[n] = d.GetValueOrDefault(n) + v;
-        foreach (var a in _agents.Values)
-            foreach (var (n, v) in a.Total.Where(x => x.IsReserved && Roles.IsSelfOrAncestor(role, x.Role)).ScalarTotals()) d[n] = d.GetValueOrDefault(n) + v;
-        return d;
-    }
-
-    private bool MinAllocatable(Res offer)
-    {
-        if (_options.MinAllocatable.Count == 0) return true;
-        var totals = offer.ScalarTotals();
-        return _options.MinAllocatable.Any(m => m.All(kv => totals.GetValueOrDefault(kv.Key) + 1e-9 >= kv.Value));
-    }
-
-    private double RoleShare(string role, IReadOnlyDictionary<string, double> total)
-    {
-        var alloc = _frameworks.Values.SelectMany(f => f.AllocByRole.Where(kv => Roles.IsSelfOrAncestor(role, kv.Key)).Select(kv => kv.Value)).Aggregate(Res.Empty, (s, r) => s + r);
-        return Share(alloc, total) / _weights.GetValueOrDefault(role, 1.0);
-    }
-
-    private double Share(Res alloc, IReadOnlyDictionary<string, double> total)
-    {
-        double share = 0;
-        foreach (var (name, v) in alloc.ScalarTotals())
-            if (!_options.FairSharingExcluded.Contains(name) && total.TryGetValue(name, out var t) && t > 0) share = Math.Max(share, v / t);
-        return share;
-    }
-
-    private void Track(Fw fw, Agent a, string role, Res res, int sign, bool fromFree)
-    {
-        var key = (a.Id, role);
-        var cur = fw.Alloc.GetValueOrDefault(key) ?? Res.Empty;
-        var byRole = fw.AllocByRole.GetValueOrDefault(role) ?? Res.Empty;
-        if (sign > 0)
-        {
-            fw.Alloc[key] = cur + res; fw.AllocByRole[role] = byRole + res;
-            if (fromFree) a.Free = a.Free - res;
-            fw.Count++;
-            _roleCount[role] = _roleCount.GetValueOrDefault(role) + 1;
-        }
-        else
-        {
-            var left = cur - res;
-            if (left.IsEmpty) fw.Alloc.Remove(key); else fw.Alloc[key] = left;
-            fw.AllocByRole[role] = byRole - res;
-            a.Free = a.Free + res;
+            if (!(weight > 0)) throw new ArgumentException($"weight of '{role}' must be positive, not {weight}");
+            _roleSorter.UpdateWeight(role, weight);
         }
     }
 
-    private static Res Intersect(Res a, Res b) => Res.From(a.Where(x => b.Contains(Res.Of(x))).Concat(a.Where(x => !b.Contains(Res.Of(x))).SelectMany(x => b.Where(y => y.SameKind(x)).Select(y => y.Type == Resources.ValueType.Scalar ? y with { Scalar = Math.Min(x.Scalar, y.Scalar) } : y))));
+    public void UpdateQuota(string role, Quota quota)
+    {
+        var r = Role(role);
+        Array.Fill(r.Guarantee, double.NaN);
+        Array.Fill(r.Limit, double.NaN);
+        foreach (var (name, v) in quota.Guarantees) r.Guarantee[_schema.Scalar(name)] = v;
+        foreach (var (name, v) in quota.Limits) r.Limit[_schema.Scalar(name)] = v;
+        r.HasGuarantee = quota.Guarantees.Count > 0;
+        r.HasLimit = quota.Limits.Count > 0;
+        _ctx.Count = _schema.ScalarCount;
+        _anyQuota = _roles.Values.Any(x => x.HasGuarantee || x.HasLimit);
+        RefreshUnmet(r);
+    }
+
+    // ---------------------------------------------------------------- bookkeeping
+
+    private FrameworkState Framework(FrameworkId id) =>
+        _frameworks.TryGetValue(id, out var fw) ? fw : throw new KeyNotFoundException($"unknown framework {id}");
+
+    private AgentState Agent(AgentId id) =>
+        _agents.TryGetValue(id, out var a) ? a : throw new KeyNotFoundException($"unknown agent {id}");
+
+    private RoleState Role(string name)
+    {
+        if (_roles.TryGetValue(name, out var role)) return role;
+        var parentName = Roles.Parent(name);
+        var parent = parentName == null ? null : Role(parentName);
+        role = new RoleState(name, parent, NewSorter(_options.FrameworkSorter, hierarchical: false, seed: _options.Seed ^ StableHash(name)));
+        role.Handle = _roleSorter.Add(name);
+        while (_rolesByHandle.Count <= role.Handle) _rolesByHandle.Add(null);
+        _rolesByHandle[role.Handle] = role;
+        _roles[name] = role;
+        return role;
+    }
+
+    private static int StableHash(string s)
+    {
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var c in s) h = (h ^ c) * 16777619;
+            return h;
+        }
+    }
 }

@@ -1,0 +1,115 @@
+using ClusterKernel.Allocation.Dense;
+
+namespace ClusterKernel.Allocation.State;
+
+/// <summary>One reservation pool of an agent: resources reserved for one role (or unreserved, "*"), revocable or not.</summary>
+internal sealed class Pool
+{
+    public Pool(string role, bool revocable) { Role = role; Revocable = revocable; }
+    public string Role { get; }
+    public bool Revocable { get; }
+    public bool Unreserved => Role == ClusterKernel.Resources.Roles.Any;
+    public readonly Bundle Total = new();
+    public Bundle Free = new();
+}
+
+/// <summary>What one framework holds on one agent under one of its roles, per pool of that agent.</summary>
+internal sealed class AgentAllocation
+{
+    public AgentAllocation(FrameworkRole role) => Role = role;
+    public FrameworkRole Role { get; }
+    public Bundle?[] Pools = Array.Empty<Bundle?>();
+
+    public bool IsEmpty => Pools.All(p => p is null || p.IsEmpty);
+}
+
+/// <summary>
+/// A decline filter: the framework refuses these resources on this agent until <see cref="Until"/>. A struct, stored in
+/// the agent's dictionary: at 10,000 agents x 1,000 frameworks there are millions, and objects would burden the GC.
+/// </summary>
+internal readonly record struct OfferFilter(Bundle?[] Refused, DateTimeOffset Until);
+
+internal sealed class AgentState
+{
+    public AgentState(AgentId id) => Id = id;
+    public AgentId Id { get; }
+    public int ListIndex;
+    public bool Available = true;
+    public readonly List<Pool> Pools = new();
+    /// <summary>Bumped whenever free resources or filters change; caches compare against it.</summary>
+    public long Version;
+
+    public ulong[] FilterBits = Array.Empty<ulong>();
+    public readonly Dictionary<int, OfferFilter> Filters = new();
+    /// <summary>The refused set of the last filter: frameworks mostly decline the same leftovers, so filters share one copy.</summary>
+    public Bundle?[]? LastRefused;
+    public Bundle?[]? LastOffer;
+    public ClusterKernel.Resources.Resources? LastOfferResources;
+    public Bundle?[]? MemoRefused;
+    public long MemoVersion = -1;
+    public ulong MemoMask;
+    public bool MemoResult;
+
+    // "Every eligible framework is filtered here": valid while Version, the allocator's eligibility version and the clock allow.
+    public long SkipVersion = -1;
+    public long SkipEligibility = -1;
+    public DateTimeOffset SkipUntil;
+
+    /// <summary>Allocations on this agent by framework slot.</summary>
+    public readonly Dictionary<int, List<AgentAllocation>> Allocations = new();
+
+    /// <summary>An empty bundle kept for reuse: offers and declines swap whole bundles in and out of the pools.</summary>
+    public Bundle? Spare;
+
+    public Bundle TakeSpare()
+    {
+        var b = Spare ?? new Bundle();
+        Spare = null;
+        b.Clear();
+        return b;
+    }
+
+    public bool HasFilter(int slot) => (slot >> 6) < FilterBits.Length && (FilterBits[slot >> 6] & (1UL << (slot & 63))) != 0;
+
+    /// <summary>How many filters refer to <see cref="LastRefused"/>, and the earliest expiry ever set (a lower bound).</summary>
+    public int SharedRefused;
+    public DateTimeOffset MinFilterUntil = DateTimeOffset.MaxValue;
+
+    public void SetFilter(int slot, OfferFilter filter)
+    {
+        if ((slot >> 6) >= FilterBits.Length) Array.Resize(ref FilterBits, Math.Max((slot >> 6) + 1, FilterBits.Length * 2));
+        FilterBits[slot >> 6] |= 1UL << (slot & 63);
+        if (Filters.TryGetValue(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
+        Filters[slot] = filter;
+        if (ReferenceEquals(filter.Refused, LastRefused)) SharedRefused++;
+        if (filter.Until < MinFilterUntil) MinFilterUntil = filter.Until;
+        Version++;
+    }
+
+    public void ClearFilter(int slot)
+    {
+        if (!HasFilter(slot)) return;
+        FilterBits[slot >> 6] &= ~(1UL << (slot & 63));
+        if (Filters.Remove(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
+        if (Filters.Count == 0) MinFilterUntil = DateTimeOffset.MaxValue;
+        Version++;
+    }
+
+    /// <summary>A new refused set becomes the shared one: filters referring to the old one no longer count as sharing.</summary>
+    public void ShareRefused(Bundle?[] refused)
+    {
+        if (ReferenceEquals(refused, LastRefused)) return;
+        LastRefused = refused;
+        SharedRefused = 0;
+    }
+
+    public int PoolIndex(string role, bool revocable, bool create)
+    {
+        for (var i = 0; i < Pools.Count; i++)
+            if (Pools[i].Revocable == revocable && Pools[i].Role == role) return i;
+        if (!create) return -1;
+        if (Pools.Count == 64) throw new InvalidOperationException("more than 64 reservation pools on one agent");
+        Pools.Add(new Pool(role, revocable));
+        return Pools.Count - 1;
+    }
+}

@@ -1,0 +1,50 @@
+using ClusterKernel.Allocation.Preemption;
+
+namespace ClusterKernel.Allocation.Tests;
+
+public class PreemptionTests
+{
+    [Fact]
+    public void Lower_priority_allocations_are_revoked_for_an_unmet_higher_priority_guarantee()
+    {
+        var c = new Cluster();
+        var batch = c.Framework("batch", "batch");
+        var prod = c.Framework("prod", "prod");
+        for (var i = 0; i < 4; i++) c.Agent($"a{i}", "cpus:2;mem:1000");
+        c.Allocator.SuppressOffers(prod, null);
+        Assert.Equal(4, c.Allocate().Count(g => g.Framework == batch));
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 3 }, new Dictionary<string, double>()));
+        c.Allocator.UpdatePriority("prod", 10);
+        var decisions = c.Allocator.ComputePreemptions();
+        Assert.Equal(2, decisions.Count); // two agents' worth (2 cpus each) cover the 3 cpus
+        Assert.All(decisions, d => Assert.Equal(batch, d.Framework));
+    }
+
+    [Fact]
+    public void Equal_or_higher_priority_roles_are_never_preempted()
+    {
+        var c = new Cluster();
+        c.Framework("batch", "batch");
+        var prod = c.Framework("prod", "prod");
+        c.Agent("a", "cpus:2;mem:1000");
+        c.Allocator.SuppressOffers(prod, null);
+        c.Allocate();
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 1 }, new Dictionary<string, double>()));
+        Assert.Empty(c.Allocator.ComputePreemptions());
+    }
+
+    [Fact]
+    public void The_policy_is_replaceable()
+    {
+        var c = new Cluster();
+        c.Framework("batch", "batch");
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 1 }, new Dictionary<string, double>()));
+        c.Allocator.PreemptionPolicy = new NeverPreempt();
+        Assert.Empty(c.Allocator.ComputePreemptions());
+    }
+
+    private sealed class NeverPreempt : IPreemptionPolicy
+    {
+        public IReadOnlyList<PreemptionDecision> Decide(IReadOnlyList<PreemptionNeed> needs, IReadOnlyList<PreemptionCandidate> candidates) => Array.Empty<PreemptionDecision>();
+    }
+}

@@ -1,1 +1,0 @@
-namespace ClusterKernel; internal static class Placeholder_ClusterKernel_Core_Tests {}

@@ -50,6 +50,9 @@ public static class HttpApi
             return Results.Json(MesosStateJson.Map(state, "master@" + request.Host), json);
         }
         app.MapGet("/state", State);
+        // Mesos' metric names; allocator/mesos/allocation_run_ms and per-framework offer counters included.
+        app.MapGet("/metrics/snapshot", async () =>
+            Results.Json((await master.Ask<MetricsSnapshot>(GetMetrics.Instance, timeout)).Values, json));
         app.MapGet("/master/state", State);
 
         app.MapPost(CommandsPath, async (HttpContext ctx) =>

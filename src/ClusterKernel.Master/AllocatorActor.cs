@@ -9,6 +9,7 @@ public sealed record AllocatorCall(Action<IAllocator> Apply, bool TriggersAlloca
 /// <summary>The allocator's grants of one cycle, for the master to turn into offers.</summary>
 public sealed record OffersGranted(IReadOnlyList<OfferGrant> Grants);
 public sealed record GetAllocatorMetrics { public static readonly GetAllocatorMetrics Instance = new(); }
+/// <summary>Local only: the allocator actor sends it to the master after every cycle.</summary>
 public sealed record AllocatorMetrics(long AllocationRuns, double LastMs, double MeanMs, double P50Ms, double P90Ms, double P99Ms);
 
 /// <summary>
@@ -60,6 +61,7 @@ public sealed class AllocatorActor : ReceiveActor, IWithTimers
         _recent.Enqueue(_lastMs);
         if (_recent.Count > 1000) _recent.Dequeue();
         if (grants.Count > 0) _master.Tell(new OffersGranted(grants));
+        _master.Tell(Metrics()); // the master serves metrics without asking its child
     }
 
     private AllocatorMetrics Metrics()

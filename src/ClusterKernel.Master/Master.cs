@@ -31,6 +31,8 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
     private readonly double _startTime = Now();
     private IActorRef _allocator = ActorRefs.Nobody;
+    private AllocatorMetrics _allocatorMetrics = new(0, 0, 0, 0, 0, 0);
+    private readonly Dictionary<FrameworkId, OfferCounters> _offerCounters = new();
     private ClusterState? _snapshot;
     private DateTimeOffset _snapshotAt;
 
@@ -68,6 +70,8 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         Command<ReadSandboxFile>(OnReadSandboxFile);
         Command<GetClusterState>(_ => Sender.Tell(Snapshot()));
         Command<GetAllocatorMetrics>(m => _allocator.Forward(m));
+        Command<AllocatorMetrics>(m => _allocatorMetrics = m);
+        Command<GetMetrics>(_ => Sender.Tell(Metrics()));
         Command<Terminated>(OnTerminated);
         Command<Sweep>(_ => OnSweep());
         Command<FailoverExpired>(OnFailoverExpired);
@@ -330,12 +334,17 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             var offer = _state.AddOffer(_epoch, g.Framework, g.Agent, g.Role, g.Resources);
             (byFramework.TryGetValue(g.Framework, out var list) ? list : byFramework[g.Framework] = new List<Offer>()).Add(offer);
         }
-        foreach (var (fw, offers) in byFramework) SendToFramework(fw, new ResourceOffers(offers));
+        foreach (var (fw, offers) in byFramework)
+        {
+            Counters(fw).Sent += offers.Count;
+            SendToFramework(fw, new ResourceOffers(offers));
+        }
     }
 
     private void Rescind(Offer offer, bool notify = true)
     {
         _state.RemoveOffer(offer.Id);
+        Counters(offer.FrameworkId).Rescinded++;
         if (notify) SendToFramework(offer.FrameworkId, new OfferRescinded(offer.Id));
         Allocator(a => a.RecoverResources(offer.FrameworkId, offer.AgentId, offer.Resources, null, DateTimeOffset.UtcNow));
     }
@@ -343,6 +352,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
     {
         var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
+        Counters(m.FrameworkId).Accepted += m.OfferIds.Count;
         foreach (var refused in outcome.Refused) SendToFramework(m.FrameworkId, new TaskStatusUpdate(refused));
         if (outcome.Agent is { } agent)
         {
@@ -368,6 +378,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         {
             if (!_state.Offers.TryGetValue(id, out var offer) || offer.FrameworkId != m.FrameworkId) continue;
             _state.RemoveOffer(id);
+            Counters(m.FrameworkId).Declined++;
             Allocator(a => a.RecoverResources(m.FrameworkId, offer.AgentId, offer.Resources, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
         }
     });
@@ -454,6 +465,51 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
                 Persist(new AgentRemoved(id, "did not re-register in time", Now()), e => { _registry.Apply(e); RemoveAgentRuntime(id, lost: true); });
             }
         }
+    }
+
+    private sealed class OfferCounters { public long Sent, Accepted, Declined, Rescinded; }
+
+    private OfferCounters Counters(FrameworkId fw) =>
+        _offerCounters.TryGetValue(fw, out var c) ? c : _offerCounters[fw] = new OfferCounters();
+
+    /// <summary>Metrics with Mesos' names (master/*, allocator/mesos/*, per-framework offer counters).</summary>
+    private MetricsSnapshot Metrics()
+    {
+        var agents = _state.Agents.Values;
+        var tasks = _state.Frameworks.Values.SelectMany(f => f.Tasks.Values).ToList();
+        var a = _allocatorMetrics;
+        var v = new Dictionary<string, double>
+        {
+            ["master/elected"] = 1,
+            ["master/uptime_secs"] = Now() - _startTime,
+            ["master/slaves_active"] = agents.Count(x => x.Connected),
+            ["master/slaves_connected"] = agents.Count(x => x.Connected),
+            ["master/slaves_disconnected"] = agents.Count(x => !x.Connected),
+            ["master/frameworks_active"] = _state.Frameworks.Values.Count(f => f.Connected),
+            ["master/frameworks_connected"] = _state.Frameworks.Values.Count(f => f.Connected),
+            ["master/frameworks_disconnected"] = _state.Frameworks.Values.Count(f => !f.Connected),
+            ["master/outstanding_offers"] = _state.Offers.Count,
+            ["master/tasks_staging"] = tasks.Count(t => t.State == TaskState.TASK_STAGING),
+            ["master/tasks_starting"] = tasks.Count(t => t.State == TaskState.TASK_STARTING),
+            ["master/tasks_running"] = tasks.Count(t => t.State == TaskState.TASK_RUNNING),
+            ["master/tasks_killing"] = tasks.Count(t => t.State == TaskState.TASK_KILLING),
+            ["allocator/mesos/allocation_runs"] = a.AllocationRuns,
+            ["allocator/mesos/allocation_run_ms"] = a.LastMs,
+            ["allocator/mesos/allocation_run_ms/mean"] = a.MeanMs,
+            ["allocator/mesos/allocation_run_ms/p50"] = a.P50Ms,
+            ["allocator/mesos/allocation_run_ms/p90"] = a.P90Ms,
+            ["allocator/mesos/allocation_run_ms/p99"] = a.P99Ms,
+        };
+        foreach (var (fw, c) in _offerCounters)
+        {
+            var name = _state.Frameworks.TryGetValue(fw, out var f) ? f.Info.Name : "removed";
+            var prefix = $"master/frameworks/{name}/{fw}/offers/";
+            v[prefix + "sent"] = c.Sent;
+            v[prefix + "accepted"] = c.Accepted;
+            v[prefix + "declined"] = c.Declined;
+            v[prefix + "rescinded"] = c.Rescinded;
+        }
+        return new MetricsSnapshot(v);
     }
 
     private ClusterState Snapshot()

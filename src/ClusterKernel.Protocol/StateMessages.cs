@@ -21,3 +21,9 @@ public sealed record FrameworkView(FrameworkId Id, string Name, IReadOnlyList<st
 
 public sealed record TaskView(TaskId Id, string Name, FrameworkId FrameworkId, AgentId AgentId, TaskState State,
     Resources.Resources Resources, IReadOnlyList<TaskStatus> Statuses, string? Image);
+
+/// <summary>Ask the master for its metrics (Mesos' /metrics/snapshot).</summary>
+public sealed record GetMetrics : IClusterMessage { public static readonly GetMetrics Instance = new(); }
+
+/// <summary>Metrics by Mesos' names, e.g. "allocator/mesos/allocation_run_ms", "master/frameworks/NAME/ID/offers/sent".</summary>
+public sealed record MetricsSnapshot(IReadOnlyDictionary<string, double> Values) : IClusterMessage;

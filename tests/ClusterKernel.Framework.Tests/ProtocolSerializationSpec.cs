@@ -73,6 +73,8 @@ public sealed class ProtocolSerializationSpec(ITestOutputHelper output)
         yield return new SandboxFileData("stdout", 0, "héllo\n", 7, null);
         yield return new SandboxFileData("stdout", 0, "", 0, "no such file");
         yield return GetClusterState.Instance;
+        yield return GetMetrics.Instance;
+        yield return new MetricsSnapshot(new Dictionary<string, double> { ["allocator/mesos/allocation_run_ms"] = 1.5, ["master/elected"] = 1 });
         yield return new ClusterState("epoch-1", 1700000000, 1700000001.5,
             new[] { new AgentView(new AgentId("a1"), "h1", Res.Parse("cpus:4;mem:4096"), Res.Parse("cpus:1"), Res.Empty, new Dictionary<string, string>(), true, 1700000000) },
             new[] { new FrameworkView(fid, "fw", new[] { "*" }, true, false, 60, Res.Parse("cpus:1"), Res.Empty, 1700000000, 1700000002) },

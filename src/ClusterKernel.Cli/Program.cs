@@ -16,4 +16,7 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("ck: " + parse.Errors[0].Message);
     return 2;
 }
-return await parse.InvokeAsync();
+// System.CommandLine 2.0.0 ships with ProcessTerminationTimeout = null (dotnet/command-line-api#2739): Ctrl+C and SIGTERM
+// would never cancel the action's token, so `ck up` could not leave gracefully (ASP.NET's console lifetime swallows both
+// signals) and `ck run` could not kill its task. The timeout bounds how long a graceful stop may take before exit 130/143.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -113,6 +113,9 @@ public static class ServerCommands
                 if (!file.Exists) return Fail($"config file {file.FullName} does not exist");
                 extra = File.ReadAllText(file.FullName);
             }
+            // Checked here too so the message names the flag (the node reports the same error without saying where it came from).
+            if (_agent && r.GetValue(_resources) is { } res && !ClusterKernel.Resources.Resources.TryParse(res, out _, out var resError))
+                return Fail($"--resources: {resError}");
             string? http = null;
             if (_master)
             {

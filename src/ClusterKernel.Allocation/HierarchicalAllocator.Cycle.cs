@@ -100,7 +100,7 @@ public sealed partial class HierarchicalAllocator
                     continue;
                 }
                 var offer = Cut(agent, role, fw, mask, stage1, out var trimmed);
-                if (offer == null || (trimmed && filtered && Blocks(filter, offer)))
+                if (offer == null || (trimmed && filtered && Blocks(filter, agent, offer)))
                 {
                     stable = false;
                     continue;
@@ -129,8 +129,8 @@ public sealed partial class HierarchicalAllocator
     /// </summary>
     private bool EveryFrameworkFiltered(AgentState agent, DateTimeOffset now)
     {
-        if (agent.Filters.Count < _frameworks.Count || agent.SharedRefused != agent.Filters.Count || now >= agent.MinFilterUntil) return false;
-        var refused = agent.LastRefused!;
+        if (agent.Filters.Count == 0 || agent.Filters.Count < _frameworks.Count || agent.SharedRefused != agent.Filters.Count || now >= agent.MinFilterUntil) return false;
+        var refused = agent.RefusedSets[agent.LastRefused];
         for (var p = 0; p < agent.Pools.Count; p++)
         {
             var free = agent.Pools[p].Free;
@@ -201,12 +201,13 @@ public sealed partial class HierarchicalAllocator
     private static bool Blocks(OfferFilter f, AgentState agent, ulong mask)
     {
         // Filters on one agent mostly share one refused set (see RecoverResources), so one subset test serves them all.
-        if (ReferenceEquals(agent.MemoRefused, f.Refused) && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
+        if (agent.MemoRefused == f.Refused && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
+        var set = agent.RefusedSets[f.Refused];
         var result = true;
         for (var m = mask; m != 0 && result; m &= m - 1)
         {
             var p = System.Numerics.BitOperations.TrailingZeroCount(m);
-            var refused = p < f.Refused.Length ? f.Refused[p] : null;
+            var refused = p < set.Length ? set[p] : null;
             result = refused != null && refused.Contains(agent.Pools[p].Free);
         }
         agent.MemoRefused = f.Refused;
@@ -216,13 +217,14 @@ public sealed partial class HierarchicalAllocator
         return result;
     }
 
-    private static bool Blocks(OfferFilter f, Bundle?[] offer)
+    private static bool Blocks(OfferFilter f, AgentState agent, Bundle?[] offer)
     {
+        var set = agent.RefusedSets[f.Refused];
         for (var p = 0; p < offer.Length; p++)
         {
             var b = offer[p];
             if (b == null || b.IsEmpty) continue;
-            var refused = p < f.Refused.Length ? f.Refused[p] : null;
+            var refused = p < set.Length ? set[p] : null;
             if (refused == null || !refused.Contains(b)) return false;
         }
         return true;

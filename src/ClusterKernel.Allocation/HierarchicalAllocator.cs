@@ -296,9 +296,8 @@ public sealed partial class HierarchicalAllocator : IAllocator
         if (filters != null)
         {
             var seconds = Math.Max(_minFilter.TotalSeconds, filters.EffectiveRefuseSeconds);
-            if (agent.LastRefused != null && SamePools(agent.LastRefused, pools)) pools = agent.LastRefused;
-            agent.ShareRefused(pools);
-            agent.SetFilter(fw.Slot, new OfferFilter(pools, now + TimeSpan.FromSeconds(seconds)));
+            var refused = agent.InternRefused(pools, SamePools);
+            agent.SetFilter(fw.Slot, new OfferFilter(refused, now + TimeSpan.FromSeconds(seconds)));
             fw.FilteredOn.Add(agent);
         }
     }

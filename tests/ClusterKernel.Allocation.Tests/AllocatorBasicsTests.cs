@@ -145,4 +145,36 @@ public class AllocatorBasicsTests
         Assert.Equal(3, tasks[a]);
         Assert.Equal(2, tasks[b]);
     }
+
+    [Fact]
+    public void A_cluster_without_frameworks_offers_nothing()
+    {
+        var c = new Cluster();
+        c.Agent("a1", "cpus:4;mem:1024");
+        Assert.Empty(c.Allocate());
+        Assert.Empty(c.Allocate());
+    }
+
+    [Fact]
+    public void Removing_a_framework_returns_its_resources_and_drops_its_filters()
+    {
+        var c = new Cluster();
+        var f = c.Framework("f1");
+        c.Agent("a1", "cpus:4;mem:1024");
+        Assert.Single(c.Allocate());
+        c.Allocator.RemoveFramework(f);
+        var g = c.Framework("f2");
+        Assert.Equal(g, Assert.Single(c.Allocate()).Framework);
+    }
+
+    [Fact]
+    public void Removing_an_agent_takes_its_resources_out_of_the_cycle()
+    {
+        var c = new Cluster();
+        c.Framework("f1");
+        var a = c.Agent("a1", "cpus:4;mem:1024");
+        c.Agent("a2", "cpus:4;mem:1024");
+        c.Allocator.RemoveAgent(a);
+        Assert.Equal("a2", Assert.Single(c.Allocate()).Agent.Value);
+    }
 }

@@ -24,10 +24,11 @@ internal sealed class AgentAllocation
 }
 
 /// <summary>
-/// A decline filter: the framework refuses these resources on this agent until <see cref="Until"/>. A struct, stored in
-/// the agent's dictionary: at 10,000 agents x 1,000 frameworks there are millions, and objects would burden the GC.
+/// A decline filter: the framework refuses the agent's refused set number <see cref="Refused"/> until <see cref="Until"/>.
+/// A struct without references, stored in the agent's dictionary: at 10,000 agents x 1,000 frameworks there are
+/// millions, and neither objects nor references in them should be left for the GC to trace.
 /// </summary>
-internal readonly record struct OfferFilter(Bundle?[] Refused, DateTimeOffset Until);
+internal readonly record struct OfferFilter(int Refused, DateTimeOffset Until);
 
 internal sealed class AgentState
 {
@@ -41,11 +42,13 @@ internal sealed class AgentState
 
     public ulong[] FilterBits = Array.Empty<ulong>();
     public readonly Dictionary<int, OfferFilter> Filters = new();
-    /// <summary>The refused set of the last filter: frameworks mostly decline the same leftovers, so filters share one copy.</summary>
-    public Bundle?[]? LastRefused;
+    /// <summary>Distinct refused sets of this agent's filters: frameworks mostly decline the same leftovers, so filters share them.</summary>
+    public readonly List<Bundle?[]> RefusedSets = new();
+    /// <summary>Index of the most recent refused set.</summary>
+    public int LastRefused = -1;
     public Bundle?[]? LastOffer;
     public ClusterKernel.Resources.Resources? LastOfferResources;
-    public Bundle?[]? MemoRefused;
+    public int MemoRefused = -1;
     public long MemoVersion = -1;
     public ulong MemoMask;
     public bool MemoResult;
@@ -79,9 +82,9 @@ internal sealed class AgentState
     {
         if ((slot >> 6) >= FilterBits.Length) Array.Resize(ref FilterBits, Math.Max((slot >> 6) + 1, FilterBits.Length * 2));
         FilterBits[slot >> 6] |= 1UL << (slot & 63);
-        if (Filters.TryGetValue(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
+        if (Filters.TryGetValue(slot, out var old) && old.Refused == LastRefused) SharedRefused--;
         Filters[slot] = filter;
-        if (ReferenceEquals(filter.Refused, LastRefused)) SharedRefused++;
+        if (filter.Refused == LastRefused) SharedRefused++;
         if (filter.Until < MinFilterUntil) MinFilterUntil = filter.Until;
         Version++;
     }
@@ -90,17 +93,45 @@ internal sealed class AgentState
     {
         if (!HasFilter(slot)) return;
         FilterBits[slot >> 6] &= ~(1UL << (slot & 63));
-        if (Filters.Remove(slot, out var old) && ReferenceEquals(old.Refused, LastRefused)) SharedRefused--;
-        if (Filters.Count == 0) MinFilterUntil = DateTimeOffset.MaxValue;
+        if (Filters.Remove(slot, out var old) && old.Refused == LastRefused) SharedRefused--;
+        if (Filters.Count == 0)
+        {
+            MinFilterUntil = DateTimeOffset.MaxValue;
+            RefusedSets.Clear();
+            LastRefused = -1;
+            SharedRefused = 0;
+            MemoRefused = -1;
+        }
         Version++;
     }
 
-    /// <summary>A new refused set becomes the shared one: filters referring to the old one no longer count as sharing.</summary>
-    public void ShareRefused(Bundle?[] refused)
+    /// <summary>The index of this refused set, reusing the last one when equal; the set becomes the shared one.</summary>
+    public int InternRefused(Bundle?[] refused, Func<Bundle?[], Bundle?[], bool> same)
     {
-        if (ReferenceEquals(refused, LastRefused)) return;
-        LastRefused = refused;
+        if (LastRefused >= 0 && same(RefusedSets[LastRefused], refused)) return LastRefused;
+        if (RefusedSets.Count >= 32) CompactRefused();
+        RefusedSets.Add(refused);
+        LastRefused = RefusedSets.Count - 1;
         SharedRefused = 0;
+        MemoRefused = -1;
+        return LastRefused;
+    }
+
+    /// <summary>Drops refused sets no live filter uses (declines of ever-different leftovers would otherwise pile up).</summary>
+    private void CompactRefused()
+    {
+        var map = new Dictionary<int, int>();
+        var kept = new List<Bundle?[]>();
+        foreach (var slot in Filters.Keys.ToList())
+        {
+            var f = Filters[slot];
+            if (!map.TryGetValue(f.Refused, out var to)) { map[f.Refused] = to = kept.Count; kept.Add(RefusedSets[f.Refused]); }
+            Filters[slot] = f with { Refused = to };
+        }
+        LastRefused = LastRefused >= 0 && map.TryGetValue(LastRefused, out var last) ? last : -1;
+        RefusedSets.Clear();
+        RefusedSets.AddRange(kept);
+        MemoRefused = -1;
     }
 
     public int PoolIndex(string role, bool revocable, bool create)

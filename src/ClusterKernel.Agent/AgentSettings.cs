@@ -1,3 +1,4 @@
+using ClusterKernel.Protocol;
 using Akka.Configuration;
 using ClusterKernel.Resources;
 
@@ -17,12 +18,7 @@ public sealed record AgentSettings
     public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(3);
     public IReadOnlyList<string> Containerizers { get; init; } = new[] { "docker", "process" };
 
-    public static Config DefaultConfig()
-    {
-        using var s = typeof(AgentSettings).Assembly.GetManifestResourceStream("ClusterKernel.Agent.reference.conf")!;
-        using var r = new StreamReader(s);
-        return ConfigurationFactory.ParseString(r.ReadToEnd());
-    }
+    public static Config DefaultConfig() => EmbeddedConfig.Load(typeof(AgentSettings), "ClusterKernel.Agent.reference.conf");
 
     /// <summary>Reads <c>clusterkernel.agent</c>; a malformed resources or attributes string throws <see cref="FormatException"/>.</summary>
     public static AgentSettings Create(Config config)

@@ -1,3 +1,4 @@
+using ClusterKernel.Protocol;
 using Akka.Configuration;
 
 namespace ClusterKernel.Master;
@@ -14,12 +15,7 @@ public sealed record MasterSettings
     public string JournalPlugin { get; init; } = "akka.persistence.journal.sql";
     public string SnapshotPlugin { get; init; } = "akka.persistence.snapshot-store.sql";
 
-    public static Config DefaultConfig()
-    {
-        using var s = typeof(MasterSettings).Assembly.GetManifestResourceStream("ClusterKernel.Master.reference.conf")!;
-        using var r = new StreamReader(s);
-        return ConfigurationFactory.ParseString(r.ReadToEnd());
-    }
+    public static Config DefaultConfig() => EmbeddedConfig.Load(typeof(MasterSettings), "ClusterKernel.Master.reference.conf");
 
     public static MasterSettings Create(Config config)
     {

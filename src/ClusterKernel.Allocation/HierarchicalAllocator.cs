@@ -58,6 +58,11 @@ public sealed partial class HierarchicalAllocator : IAllocator
 
     // ---------------------------------------------------------------- frameworks
 
+    /// <summary>
+    /// As Mesos: <paramref name="used"/> on agents already added was taken out of their free resources when they were added
+    /// (as use by a then unknown framework), so here it is only attributed to the framework (shares, quota), not subtracted again.
+    /// Used resources are attributed to the framework's first role.
+    /// </summary>
     public void AddFramework(FrameworkId id, FrameworkInfo info, IReadOnlyDictionary<AgentId, Res> used, bool active, IReadOnlyCollection<string>? suppressedRoles = null)
     {
         if (_frameworks.ContainsKey(id)) throw new InvalidOperationException($"framework {id} already added");
@@ -67,7 +72,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         _frameworks[id] = fw;
         Subscribe(fw, info.Roles, suppressedRoles);
         foreach (var (agentId, res) in used)
-            if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: true, owned: true);
+            if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: false, owned: true);
         _eligibility++;
     }
 

@@ -177,4 +177,15 @@ public class AllocatorBasicsTests
         c.Allocator.RemoveAgent(a);
         Assert.Equal("a2", Assert.Single(c.Allocate()).Agent.Value);
     }
+
+    [Fact]
+    public void A_framework_that_returns_after_its_agent_is_not_charged_twice_for_its_tasks()
+    {
+        var c = new Cluster();
+        var late = new FrameworkId("late");
+        var a = c.Agent("a1", "cpus:4;mem:1024", new Dictionary<FrameworkId, Res> { [late] = Cluster.R("cpus:1;mem:256") });
+        c.Allocator.AddFramework(late, new FrameworkInfo { Name = "late" }, new Dictionary<AgentId, Res> { [a] = Cluster.R("cpus:1;mem:256") }, active: true);
+        var g = Assert.Single(c.Allocate());
+        Assert.Equal(Cluster.R("cpus:3;mem:768"), g.Resources);
+    }
 }

@@ -32,6 +32,10 @@ public interface IAllocator
     /// not offered those resources on that agent again for max(allocation interval, refuse_seconds).</summary>
     void RecoverResources(FrameworkId framework, AgentId agent, Resources.Resources resources, Filters? filters, DateTimeOffset now);
 
+    /// <summary>The same, naming the role the resources were allocated under (the offer's allocation role), so that shares and quota
+    /// are credited back to the right role of a multi-role framework. Null: the framework's first role.</summary>
+    void RecoverResources(FrameworkId framework, AgentId agent, string? role, Resources.Resources resources, Filters? filters, DateTimeOffset now);
+
     void SuppressOffers(FrameworkId framework, IReadOnlyCollection<string>? roles);
     /// <summary>Unsuppresses the roles and clears the framework's decline filters for them (all roles when null).</summary>
     void ReviveOffers(FrameworkId framework, IReadOnlyCollection<string>? roles);

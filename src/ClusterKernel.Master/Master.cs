@@ -328,7 +328,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
                 !_state.Agents.TryGetValue(g.Agent, out var a) || !a.Connected)
             {
                 // Raced with a removal or disconnect: give it back.
-                Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Resources, null, DateTimeOffset.UtcNow));
+                Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Role, g.Resources, null, DateTimeOffset.UtcNow));
                 continue;
             }
             var offer = _state.AddOffer(_epoch, g.Framework, g.Agent, g.Role, g.Resources);
@@ -346,7 +346,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         _state.RemoveOffer(offer.Id);
         Counters(offer.FrameworkId).Rescinded++;
         if (notify) SendToFramework(offer.FrameworkId, new OfferRescinded(offer.Id));
-        Allocator(a => a.RecoverResources(offer.FrameworkId, offer.AgentId, offer.Resources, null, DateTimeOffset.UtcNow));
+        Allocator(a => a.RecoverResources(offer.FrameworkId, offer.AgentId, offer.AllocationRole, offer.Resources, null, DateTimeOffset.UtcNow));
     }
 
     private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
@@ -362,14 +362,11 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
                 else foreach (var t in outcome.Launch) LoseTask(m.FrameworkId, t.TaskId, agent, "Agent is not connected", Reasons.AgentDisconnected);
             }
             if (!outcome.Unused.IsEmpty)
-                Allocator(a => a.RecoverResources(m.FrameworkId, agent, outcome.Unused, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
+                Allocator(a => a.RecoverResources(m.FrameworkId, agent, outcome.Role, outcome.Unused, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
         }
-        else
-        {
-            // Invalid offers: give back whatever valid offers were named, without a filter.
-            var agentOf = m.OfferIds.Select(id => _state.Offers.GetValueOrDefault(id)).FirstOrDefault(o => o is not null)?.AgentId;
-            if (agentOf is { } ag && !outcome.Unused.IsEmpty) Allocator(a => a.RecoverResources(m.FrameworkId, ag, outcome.Unused, null, DateTimeOffset.UtcNow));
-        }
+        foreach (var o in outcome.Returned)
+            Allocator(a => a.RecoverResources(o.FrameworkId, o.AgentId, o.AllocationRole, o.Resources, null, DateTimeOffset.UtcNow));
+
     });
 
     private void OnDecline(DeclineOffers m) => IfFramework(m.FrameworkId, _ =>
@@ -379,7 +376,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             if (!_state.Offers.TryGetValue(id, out var offer) || offer.FrameworkId != m.FrameworkId) continue;
             _state.RemoveOffer(id);
             Counters(m.FrameworkId).Declined++;
-            Allocator(a => a.RecoverResources(m.FrameworkId, offer.AgentId, offer.Resources, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
+            Allocator(a => a.RecoverResources(m.FrameworkId, offer.AgentId, offer.AllocationRole, offer.Resources, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
         }
     });
 
@@ -390,7 +387,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         var status = m.Status;
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
-            Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed, null, DateTimeOffset.UtcNow));
+            Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
         // Forwarded even when seen before: the agent retries until the framework acknowledges.
         SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
     }
@@ -433,7 +430,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private void LoseTask(FrameworkId fw, TaskId task, AgentId agent, string message, string reason)
     {
         var status = MasterState.MasterStatus(task, agent, TaskState.TASK_LOST, message, reason, Now());
-        if (_state.ApplyStatus(fw, status) is { } freed) Allocator(a => a.RecoverResources(fw, agent, freed, null, DateTimeOffset.UtcNow));
+        if (_state.ApplyStatus(fw, status) is { } freed) Allocator(a => a.RecoverResources(fw, agent, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
         SendToFramework(fw, new TaskStatusUpdate(status));
         _state.CompleteTask(fw, task);
     }

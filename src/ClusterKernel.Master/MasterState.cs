@@ -35,12 +35,18 @@ public sealed class TaskEntry
     public required FrameworkId FrameworkId { get; init; }
     public required AgentId AgentId { get; init; }
     public TaskState State { get; set; } = TaskState.TASK_STAGING;
+    /// <summary>The role its offer was allocated under; null for tasks learnt from a re-registering agent.</summary>
+    public string? Role { get; init; }
     public List<TaskStatus> Statuses { get; } = new();
     public TaskStatus? Latest => Statuses.Count > 0 ? Statuses[^1] : null;
 }
 
 /// <summary>What an ACCEPT turned into: tasks to launch on the offers' agent, updates for tasks refused, resources to give back.</summary>
-public sealed record AcceptOutcome(AgentId? Agent, IReadOnlyList<TaskInfo> Launch, IReadOnlyList<TaskStatus> Refused, ResourceBag Unused);
+public sealed record AcceptOutcome(AgentId? Agent, string? Role, IReadOnlyList<TaskInfo> Launch, IReadOnlyList<TaskStatus> Refused, ResourceBag Unused)
+{
+    /// <summary>Valid offers named by an invalid ACCEPT: they go back whole, each to its own agent, without a filter.</summary>
+    public IReadOnlyList<Offer> Returned { get; init; } = Array.Empty<Offer>();
+}
 
 /// <summary>
 /// The master's in-memory view of the cluster — agents, frameworks, offers, tasks — and the rules that change it,
@@ -102,10 +108,11 @@ public sealed class MasterState(int maxCompletedPerFramework)
         foreach (var o in offers) RemoveOffer(o.Id);
         var pool = offers.Aggregate(ResourceBag.Empty, (acc, o) => acc + o.Resources);
         if (offerError is not null)
-            return new AcceptOutcome(null, Array.Empty<TaskInfo>(),
-                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), pool);
+            return new AcceptOutcome(null, null, Array.Empty<TaskInfo>(),
+                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty) { Returned = offers };
 
         var agent = offers[0].AgentId;
+        var role = offers[0].AllocationRole;
         var framework = Frameworks[fw];
         var launch = new List<TaskInfo>();
         var refused = new List<TaskStatus>();
@@ -122,15 +129,15 @@ public sealed class MasterState(int maxCompletedPerFramework)
             if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); continue; }
             pool -= t.Resources;
             launch.Add(t);
-            AddTask(fw, t, TaskState.TASK_STAGING, now);
+            AddTask(fw, t, TaskState.TASK_STAGING, now, role);
         }
-        return new AcceptOutcome(agent, launch, refused, pool);
+        return new AcceptOutcome(agent, role, launch, refused, pool);
     }
 
     /// <summary>Adds a task (launched, or reported by a re-registering agent) and charges its resources.</summary>
-    public TaskEntry AddTask(FrameworkId fw, TaskInfo info, TaskState state, double now)
+    public TaskEntry AddTask(FrameworkId fw, TaskInfo info, TaskState state, double now, string? role = null)
     {
-        var entry = new TaskEntry { Info = info, FrameworkId = fw, AgentId = info.AgentId, State = state };
+        var entry = new TaskEntry { Info = info, FrameworkId = fw, AgentId = info.AgentId, State = state, Role = role };
         entry.Statuses.Add(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
         var f = Frameworks[fw];
         f.Tasks[info.TaskId] = entry;
@@ -140,7 +147,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
     }
 
     /// <summary>Applies a status update. Returns the resources to give back to the allocator when the task just ended, else null.</summary>
-    public ResourceBag? ApplyStatus(FrameworkId fw, TaskStatus status)
+    public (ResourceBag Resources, string? Role)? ApplyStatus(FrameworkId fw, TaskStatus status)
     {
         if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(status.TaskId, out var task)) return null;
         var wasTerminal = task.State.IsTerminal();
@@ -149,7 +156,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
         if (wasTerminal || !status.State.IsTerminal()) return null;
         f.Used -= task.Info.Resources;
         if (Agents.TryGetValue(task.AgentId, out var a)) a.Used -= task.Info.Resources;
-        return task.Info.Resources;
+        return (task.Info.Resources, task.Role);
     }
 
     /// <summary>Moves a task whose terminal update was acknowledged (or which was lost) to the framework's completed list.</summary>

@@ -14,7 +14,7 @@ namespace ClusterKernel.Master;
 /// agents that re-register. Supervision: its allocator child is restarted on failure; the master itself is restarted by the
 /// singleton manager and recovers from the journal.
 /// </summary>
-public sealed class Master : ReceivePersistentActor, IWithTimers
+public sealed partial class Master : ReceivePersistentActor, IWithTimers
 {
     private sealed record Sweep { public static readonly Sweep Instance = new(); }
     private sealed record FailoverExpired(FrameworkId FrameworkId);
@@ -75,6 +75,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
         Command<Terminated>(OnTerminated);
         Command<Sweep>(_ => OnSweep());
         Command<FailoverExpired>(OnFailoverExpired);
+        OperatorCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -85,6 +86,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     {
         _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
+        foreach (var q in _registry.Quotas.Values) Allocator(a => a.UpdateQuota(q.Role, new Quota(q.Guarantees, q.Limits)));
         var now = Now();
         // Frameworks come back disconnected; their failover_timeout counts from when they disconnected, even under an earlier master.
         foreach (var (id, fw) in _registry.Frameworks)
@@ -120,6 +122,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
     private void OnReregisterAgent(ReregisterAgent m)
     {
         if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
+        if (_registry.Gone.Contains(id)) { m.Agent.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator")); return; }
         if (_state.Agents.ContainsKey(id))
         {
             // Same master, agent reconnected (or duplicate): refresh its connection, keep its tasks.
@@ -159,6 +162,7 @@ public sealed class Master : ReceivePersistentActor, IWithTimers
             else used[report.FrameworkId] = used.GetValueOrDefault(report.FrameworkId, ResourceBag.Empty) + report.Task.Resources;
         }
         Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
+        if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
     }
 

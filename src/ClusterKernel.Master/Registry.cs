@@ -11,6 +11,14 @@ public sealed class Registry
     public Dictionary<AgentId, AgentInfo> Agents { get; } = new();
     public Dictionary<FrameworkId, RegisteredFramework> Frameworks { get; } = new();
     public Dictionary<string, double> Weights { get; } = new();
+    public Dictionary<string, QuotaUpdated> Quotas { get; } = new();
+    public HashSet<AgentId> Deactivated { get; } = new();
+    public HashSet<AgentId> Draining { get; } = new();
+    public HashSet<AgentId> Gone { get; } = new();
+    public HashSet<string> DownHostnames { get; } = new();
+
+    /// <summary>An agent gets no new offers while deactivated, draining, or on a machine down for maintenance.</summary>
+    public bool IsAvailable(AgentId id, string hostname) => !Deactivated.Contains(id) && !Draining.Contains(id) && !DownHostnames.Contains(hostname);
 
     public void Apply(object e)
     {
@@ -26,6 +34,22 @@ public sealed class Registry
                 Frameworks[c.FrameworkId] = fw with { Info = c.Info, DisconnectedTime = null, ActorPath = c.ActorPath };
                 break;
             case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); break;
+            case QuotaUpdated q:
+                if (q.Guarantees.Count == 0 && q.Limits.Count == 0) Quotas.Remove(q.Role); else Quotas[q.Role] = q;
+                break;
+            case AgentAvailabilityChanged c:
+                if (c.Deactivated) Deactivated.Add(c.AgentId); else Deactivated.Remove(c.AgentId);
+                if (c.Draining) Draining.Add(c.AgentId); else Draining.Remove(c.AgentId);
+                break;
+            case AgentMarkedGone g:
+                Gone.Add(g.AgentId);
+                Agents.Remove(g.AgentId);
+                Deactivated.Remove(g.AgentId);
+                Draining.Remove(g.AgentId);
+                break;
+            case MaintenanceUpdated m:
+                foreach (var h in m.Hostnames) { if (m.Down) DownHostnames.Add(h); else DownHostnames.Remove(h); }
+                break;
             case WeightsUpdated w:
                 foreach (var (role, weight) in w.Weights) Weights[role] = weight;
                 break;

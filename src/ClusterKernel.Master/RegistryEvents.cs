@@ -14,3 +14,9 @@ public sealed record FrameworkDisconnected(FrameworkId FrameworkId, double Time)
 public sealed record FrameworkReconnected(FrameworkId FrameworkId, FrameworkInfo Info, double Time, string? ActorPath) : IClusterMessage;
 public sealed record FrameworkRemoved(FrameworkId FrameworkId, double Time) : IClusterMessage;
 public sealed record WeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IClusterMessage;
+public sealed record QuotaUpdated(string Role, IReadOnlyDictionary<string, double> Guarantees, IReadOnlyDictionary<string, double> Limits) : IClusterMessage;
+/// <summary>Deactivated (or reactivated) by an operator, or draining.</summary>
+public sealed record AgentAvailabilityChanged(AgentId AgentId, bool Deactivated, bool Draining) : IClusterMessage;
+/// <summary>Marked gone: never admitted again (Mesos' registry keeps gone agents too).</summary>
+public sealed record AgentMarkedGone(AgentId AgentId, double Time) : IClusterMessage;
+public sealed record MaintenanceUpdated(IReadOnlyList<string> Hostnames, bool Down) : IClusterMessage;

@@ -74,6 +74,21 @@ public sealed class ProtocolSerializationSpec(ITestOutputHelper output)
         yield return new SandboxFileData("stdout", 0, "", 0, "no such file");
         yield return GetClusterState.Instance;
         yield return GetMetrics.Instance;
+        var weights = new Dictionary<string, double> { ["eng"] = 2 };
+        yield return new UpdateWeights(weights);
+        yield return GetWeights.Instance;
+        yield return new WeightsView(weights);
+        yield return new UpdateQuota("eng", weights, new Dictionary<string, double> { ["cpus"] = 4 });
+        yield return GetQuota.Instance;
+        yield return new QuotaView(new[] { new RoleQuota("eng", weights, weights) });
+        yield return new DeactivateAgent(new AgentId("a1"));
+        yield return new ReactivateAgent(new AgentId("a1"));
+        yield return new DrainAgent(new AgentId("a1"), 5, false);
+        yield return new MarkAgentGone(new AgentId("a1"));
+        yield return new UpdateMaintenance(new[] { "h1" }, true);
+        yield return GetMaintenance.Instance;
+        yield return new MaintenanceView(new[] { "h1" }, new[] { new AgentId("a1") }, Array.Empty<AgentId>(), Array.Empty<AgentId>());
+        yield return OperatorResult.Refused("no");
         yield return new MetricsSnapshot(new Dictionary<string, double> { ["allocator/mesos/allocation_run_ms"] = 1.5, ["master/elected"] = 1 });
         yield return new ClusterState("epoch-1", 1700000000, 1700000001.5,
             new[] { new AgentView(new AgentId("a1"), "h1", Res.Parse("cpus:4;mem:4096"), Res.Parse("cpus:1"), Res.Empty, new Dictionary<string, string>(), true, 1700000000) },

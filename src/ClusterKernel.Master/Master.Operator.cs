@@ -1,0 +1,127 @@
+using Akka.Actor;
+using ClusterKernel.Allocation;
+using ClusterKernel.Protocol;
+using ClusterKernel.Resources;
+
+namespace ClusterKernel.Master;
+
+// Operator calls: validated first (a refusal changes nothing), then persisted in the registry, then applied.
+public sealed partial class Master
+{
+    private void OperatorCommands()
+    {
+        Command<GetWeights>(_ => Sender.Tell(new WeightsView(new Dictionary<string, double>(_registry.Weights))));
+        Command<UpdateWeights>(OnUpdateWeights);
+        Command<GetQuota>(_ => Sender.Tell(new QuotaView(_registry.Quotas.Values.Select(q => new RoleQuota(q.Role, q.Guarantees, q.Limits)).ToList())));
+        Command<UpdateQuota>(OnUpdateQuota);
+        Command<DeactivateAgent>(m => ChangeAvailability(m.AgentId, deactivated: true, draining: _registry.Draining.Contains(m.AgentId)));
+        Command<ReactivateAgent>(m => ChangeAvailability(m.AgentId, deactivated: false, draining: false));
+        Command<DrainAgent>(OnDrainAgent);
+        Command<MarkAgentGone>(m => OnMarkAgentGone(m.AgentId, Sender));
+        Command<UpdateMaintenance>(OnUpdateMaintenance);
+        Command<GetMaintenance>(_ => Sender.Tell(new MaintenanceView(_registry.DownHostnames.ToList(), _registry.Deactivated.ToList(),
+            _registry.Draining.ToList(), _registry.Gone.ToList())));
+    }
+
+    private void OnUpdateWeights(UpdateWeights m)
+    {
+        if (m.Weights.Count == 0) { Sender.Tell(OperatorResult.Refused("no weights given")); return; }
+        foreach (var (role, weight) in m.Weights)
+        {
+            if (role == Roles.Any || !Roles.IsValid(role)) { Sender.Tell(OperatorResult.Refused($"'{role}' is not a role that can carry a weight")); return; }
+            if (!(weight > 0) || double.IsInfinity(weight)) { Sender.Tell(OperatorResult.Refused($"weight of '{role}' must be a positive number, not {weight}")); return; }
+        }
+        var sender = Sender;
+        Persist(new WeightsUpdated(new Dictionary<string, double>(m.Weights)), e =>
+        {
+            _registry.Apply(e);
+            Allocator(a => a.UpdateWeights(e.Weights), allocate: true);
+            sender.Tell(OperatorResult.Success);
+        });
+    }
+
+    private void OnUpdateQuota(UpdateQuota m)
+    {
+        if (m.Role == Roles.Any || !Roles.IsValid(m.Role)) { Sender.Tell(OperatorResult.Refused($"'{m.Role}' is not a role that can have quota")); return; }
+        foreach (var (name, value) in m.Guarantees.Concat(m.Limits))
+            if (!(value >= 0) || double.IsInfinity(value)) { Sender.Tell(OperatorResult.Refused($"quota of '{name}' must be a non-negative number")); return; }
+        foreach (var (name, guarantee) in m.Guarantees)
+            if (m.Limits.TryGetValue(name, out var limit) && limit < guarantee)
+            { Sender.Tell(OperatorResult.Refused($"the limit of '{name}' ({limit}) is below its guarantee ({guarantee})")); return; }
+        var sender = Sender;
+        Persist(new QuotaUpdated(m.Role, new Dictionary<string, double>(m.Guarantees), new Dictionary<string, double>(m.Limits)), e =>
+        {
+            _registry.Apply(e);
+            Allocator(a => a.UpdateQuota(e.Role, new Quota(e.Guarantees, e.Limits)), allocate: true);
+            sender.Tell(OperatorResult.Success);
+        });
+    }
+
+    private void ChangeAvailability(AgentId id, bool deactivated, bool draining, Action? then = null)
+    {
+        if (!_registry.Agents.ContainsKey(id)) { Sender.Tell(OperatorResult.Refused($"agent {id} is not registered")); return; }
+        var sender = Sender;
+        Persist(new AgentAvailabilityChanged(id, deactivated, draining), e =>
+        {
+            _registry.Apply(e);
+            ApplyAvailability(id);
+            then?.Invoke();
+            sender.Tell(OperatorResult.Success);
+        });
+    }
+
+    /// <summary>Brings the allocator in line with the registry for one agent: unavailable agents lose their offers and get no new ones.</summary>
+    private void ApplyAvailability(AgentId id)
+    {
+        if (!_state.Agents.TryGetValue(id, out var agent)) return;
+        var available = _registry.IsAvailable(id, agent.Info.Hostname) && agent.Connected;
+        if (!available) foreach (var offer in _state.OffersOnAgent(id)) Rescind(offer);
+        Allocator(a => a.SetAgentAvailable(id, available), allocate: available);
+    }
+
+    private void OnDrainAgent(DrainAgent m)
+    {
+        var id = m.AgentId;
+        var sender = Sender;
+        ChangeAvailability(id, deactivated: _registry.Deactivated.Contains(id), draining: true, then: () =>
+        {
+            foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal()).ToList())
+                if (_agentRefs.TryGetValue(id, out var agent)) agent.Tell(new KillTaskOnAgent(t.FrameworkId, t.Info.TaskId, m.MaxGracePeriodSeconds));
+            // MarkGone once drained is left to the operator (MARK_AGENT_GONE) in this version.
+        });
+    }
+
+    private void OnMarkAgentGone(AgentId id, IActorRef sender)
+    {
+        if (_registry.Gone.Contains(id)) { sender.Tell(OperatorResult.Success); return; }
+        if (!_registry.Agents.ContainsKey(id) && !_state.Agents.ContainsKey(id)) { sender.Tell(OperatorResult.Refused($"agent {id} is not registered")); return; }
+        Persist(new AgentMarkedGone(id, Now()), e =>
+        {
+            _registry.Apply(e);
+            var now = Now();
+            foreach (var t in _state.TasksOnAgent(id).ToList())
+            {
+                var status = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_GONE_BY_OPERATOR, "Agent marked gone by an operator", Reasons.AgentRemoved, now);
+                _state.ApplyStatus(t.FrameworkId, status);
+                SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
+                _state.CompleteTask(t.FrameworkId, t.Info.TaskId);
+                if (_agentRefs.TryGetValue(id, out var agent)) agent.Tell(new ShutdownFrameworkOnAgent(t.FrameworkId));
+            }
+            if (_agentRefs.TryGetValue(id, out var a)) a.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator"));
+            if (_state.Agents.ContainsKey(id)) RemoveAgentRuntime(id, lost: false);
+            sender.Tell(OperatorResult.Success);
+        });
+    }
+
+    private void OnUpdateMaintenance(UpdateMaintenance m)
+    {
+        if (m.Hostnames.Count == 0 || m.Hostnames.Any(string.IsNullOrWhiteSpace)) { Sender.Tell(OperatorResult.Refused("name at least one machine by hostname")); return; }
+        var sender = Sender;
+        Persist(new MaintenanceUpdated(m.Hostnames.ToList(), m.Down), e =>
+        {
+            _registry.Apply(e);
+            foreach (var agent in _state.Agents.Values.Where(a => e.Hostnames.Contains(a.Info.Hostname)).ToList()) ApplyAvailability(agent.Id);
+            sender.Tell(OperatorResult.Success);
+        });
+    }
+}

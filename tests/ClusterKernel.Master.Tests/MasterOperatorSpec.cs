@@ -1,0 +1,120 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using ClusterKernel.Allocation;
+using ClusterKernel.Protocol;
+using Xunit;
+using Xunit.Abstractions;
+using ResourceBag = ClusterKernel.Resources.Resources;
+
+namespace ClusterKernel.Master.Tests;
+
+/// <summary>Operator calls against the master: refused input changes nothing; accepted changes reach the allocator and the agents.</summary>
+public sealed class MasterOperatorSpec : TestKit
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly IActorRef _master;
+
+    public MasterOperatorSpec(ITestOutputHelper output) : base(ConfigurationFactory.ParseString("""
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.loglevel = WARNING
+        """).WithFallback(ProtocolConfig.DefaultConfig()), output: output)
+    {
+        var settings = new MasterSettings
+        {
+            AllocationInterval = TimeSpan.FromMilliseconds(100), StateSnapshotMaxAge = TimeSpan.Zero,
+            JournalPlugin = "akka.persistence.journal.inmem", SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
+        };
+        _master = Sys.ActorOf(Master.Props(settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
+    }
+
+    private (Akka.TestKit.TestProbe Probe, AgentId Id) RegisterAgent(string hostname = "host1")
+    {
+        var agent = CreateTestProbe();
+        _master.Tell(new RegisterAgent(new AgentInfo { Hostname = hostname, Resources = ResourceBag.Parse("cpus:2;mem:1024") }, agent.Ref), agent.Ref);
+        return (agent, agent.ExpectMsg<AgentRegistered>(Wait).AgentId);
+    }
+
+    private (Akka.TestKit.TestProbe Probe, FrameworkId Id) Subscribe()
+    {
+        var fw = CreateTestProbe();
+        _master.Tell(new SubscribeFramework(new FrameworkInfo { Name = "test", FailoverTimeout = 3600 }, fw.Ref), fw.Ref);
+        return (fw, fw.ExpectMsg<FrameworkSubscribed>(Wait).FrameworkId);
+    }
+
+    private OperatorResult Call(object message) => _master.Ask<OperatorResult>(message, Wait).Result;
+
+    [Fact]
+    public void Weights_are_updated_and_a_non_positive_weight_is_refused_without_changing_anything()
+    {
+        Assert.True(Call(new UpdateWeights(new Dictionary<string, double> { ["eng"] = 2.5 })).Ok);
+        var refused = Call(new UpdateWeights(new Dictionary<string, double> { ["eng"] = -1, ["ops"] = 3 }));
+        Assert.False(refused.Ok);
+        Assert.Contains("positive", refused.Error);
+        var weights = _master.Ask<WeightsView>(GetWeights.Instance, Wait).Result.Weights;
+        Assert.Equal(2.5, weights["eng"]);
+        Assert.False(weights.ContainsKey("ops"));
+    }
+
+    [Fact]
+    public void Quota_with_a_limit_below_its_guarantee_is_refused()
+    {
+        var refused = Call(new UpdateQuota("eng", new Dictionary<string, double> { ["cpus"] = 4 }, new Dictionary<string, double> { ["cpus"] = 2 }));
+        Assert.False(refused.Ok);
+        Assert.True(Call(new UpdateQuota("eng", new Dictionary<string, double> { ["cpus"] = 1 }, new Dictionary<string, double> { ["cpus"] = 2 })).Ok);
+        Assert.Equal("eng", _master.Ask<QuotaView>(GetQuota.Instance, Wait).Result.Quotas.Single().Role);
+    }
+
+    [Fact]
+    public void A_deactivated_agent_loses_its_offers_and_gets_them_back_when_reactivated()
+    {
+        var (fw, _) = Subscribe();
+        var (_, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+
+        Assert.True(Call(new DeactivateAgent(agentId)).Ok);
+        Assert.Equal(offer.Id, fw.FishForMessage<OfferRescinded>(_ => true, Wait).OfferId);
+
+        Assert.True(Call(new ReactivateAgent(agentId)).Ok);
+        Assert.Equal(agentId, fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single().AgentId);
+    }
+
+    [Fact]
+    public void Maintenance_on_a_machine_rescinds_the_offers_of_its_agents()
+    {
+        var (fw, _) = Subscribe();
+        RegisterAgent("rack1-host7");
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        Assert.True(Call(new UpdateMaintenance(new[] { "rack1-host7" }, Down: true)).Ok);
+        Assert.Equal(offer.Id, fw.FishForMessage<OfferRescinded>(_ => true, Wait).OfferId);
+        Assert.Contains("rack1-host7", _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.DownHostnames);
+    }
+
+    [Fact]
+    public void An_agent_marked_gone_reports_its_tasks_GONE_BY_OPERATOR_and_may_not_register_again()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+
+        Assert.True(Call(new MarkAgentGone(agentId)).Ok);
+
+        Assert.Equal(TaskState.TASK_GONE_BY_OPERATOR, fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status.State);
+        agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
+        _master.Tell(new ReregisterAgent(new AgentInfo { Hostname = "host1", Id = agentId, Resources = ResourceBag.Parse("cpus:2;mem:1024") },
+            Array.Empty<TaskReport>(), agent.Ref), agent.Ref);
+        agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
+    }
+
+    [Fact]
+    public void Operator_calls_on_an_unknown_agent_are_refused()
+    {
+        var result = Call(new DeactivateAgent(new AgentId("nope")));
+        Assert.False(result.Ok);
+        Assert.Contains("not registered", result.Error);
+    }
+}

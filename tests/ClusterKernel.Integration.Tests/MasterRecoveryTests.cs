@@ -8,10 +8,17 @@ namespace ClusterKernel.Integration.Tests;
 public sealed class MasterRecoveryTests
 {
     [Fact]
-    public async Task A_new_master_on_the_same_SQLite_file_recovers_the_registry_and_the_agent_reregisters_with_its_running_task()
+    public Task A_new_master_on_the_same_SQLite_file_recovers_the_registry_and_the_agent_reregisters_with_its_running_task() =>
+        RestartScenario(postgres: null);
+
+    [PostgresFact]
+    public async Task A_new_master_on_the_same_PostgreSQL_database_recovers_the_registry_and_the_agent_reregisters_with_its_running_task() =>
+        await RestartScenario(await PostgresFactAttribute.CreateDatabase());
+
+    private static async Task RestartScenario(string? postgres)
     {
         var dataDir = TestCluster.TempDir("master");
-        var master = await TestCluster.StartMaster(dataDir);
+        var master = await TestCluster.StartMaster(dataDir, postgres: postgres);
         await using var agent = await TestCluster.StartAgent(master, TestCluster.TempDir("agent"));
         var before = await TestCluster.AwaitAgents(master, 1);
         var agentId = before.Agents.Single().Id;
@@ -25,7 +32,8 @@ public sealed class MasterRecoveryTests
         var frameworkId = view!.FrameworkId!.Value;
 
         await master.DisposeAsync();
-        await using var restarted = await TestCluster.StartMaster(dataDir, join: agent);
+        // With PostgreSQL the new master shares nothing on disk with the old one: a fresh data directory.
+        await using var restarted = await TestCluster.StartMaster(postgres is null ? dataDir : TestCluster.TempDir("master2"), join: agent, postgres: postgres);
 
         ClusterState? state = null;
         await TestCluster.AwaitTrue(async () =>

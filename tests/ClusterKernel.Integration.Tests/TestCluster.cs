@@ -37,10 +37,11 @@ public static class TestCluster
     }
 
     /// <summary>A master node; with <paramref name="join"/> it joins that node's cluster instead of starting a new one.</summary>
-    public static Task<ClusterNode> StartMaster(string dataDir, string? extraHocon = null, ClusterNode? join = null) =>
+    public static Task<ClusterNode> StartMaster(string dataDir, string? extraHocon = null, ClusterNode? join = null, string? postgres = null) =>
         ClusterNode.StartAsync(new NodeOptions
         {
             Master = true, Port = 0, DataDir = dataDir, HttpUrl = "http://127.0.0.1:0", ExtraHocon = FastHocon + "\n" + extraHocon,
+            PostgresConnection = postgres,
             Seeds = join is null ? Array.Empty<string>() : new[] { $"{join.Address.Host}:{join.Address.Port}" },
         });
 

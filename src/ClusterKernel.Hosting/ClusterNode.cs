@@ -50,7 +50,7 @@ public sealed class ClusterNode : IAsyncDisposable
             var settings = MasterSettings.Create(config);
             var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval };
             system.ActorOf(ClusterSingletonManager.Props(
-                Master.Master.Props(settings, () => new HierarchicalAllocator(allocatorOptions)),
+                Master.Master.SupervisedProps(settings, () => new HierarchicalAllocator(allocatorOptions)),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole("master")), "master");
         }

@@ -42,6 +42,15 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     public static Props Props(MasterSettings settings, Func<IAllocator> allocatorFactory) =>
         Akka.Actor.Props.Create(() => new Master(settings, allocatorFactory));
 
+    /// <summary>
+    /// The master under a backoff supervisor, as the singleton runs it: a failed journal write (database down) stops a persistent
+    /// actor, and the supervisor starts it again — recovering the registry — with backoff from 1 s to 30 s until the database is back.
+    /// Messages are forwarded to the master; while it is down they are dropped, and agents and frameworks retry.
+    /// </summary>
+    public static Props SupervisedProps(MasterSettings settings, Func<IAllocator> allocatorFactory) =>
+        Akka.Pattern.BackoffSupervisor.Props(Akka.Pattern.Backoff.OnStop(Props(settings, allocatorFactory), "master",
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2));
+
     public Master(MasterSettings settings, Func<IAllocator> allocatorFactory)
     {
         _settings = settings;

@@ -23,10 +23,12 @@ public static class SchedulerApi
     public static void MapSchedulerApi(this WebApplication app, ActorSystem system, IActorRef master, HttpApiOptions options)
     {
         var sessions = new SchedulerSessions();
-        app.MapPost(Path, (HttpContext ctx) => Handle(ctx, system, master, options, sessions));
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.MapPost(Path, (HttpContext ctx) => Handle(ctx, system, master, options, sessions, stopping));
     }
 
-    private static async Task Handle(HttpContext ctx, ActorSystem system, IActorRef master, HttpApiOptions options, SchedulerSessions sessions)
+    private static async Task Handle(HttpContext ctx, ActorSystem system, IActorRef master, HttpApiOptions options, SchedulerSessions sessions,
+        CancellationToken stopping)
     {
         var request = ctx.Request;
         if (request.ContentType is not { Length: > 0 } contentType)
@@ -65,7 +67,7 @@ public static class SchedulerApi
                 await Error(ctx, 400, $"Subscribe calls should not include the '{StreamIdHeader}' header");
                 return;
             }
-            await Subscribe(ctx, system, master, options, sessions, subscribe);
+            await Subscribe(ctx, system, master, options, sessions, subscribe, stopping);
             return;
         }
 
@@ -91,13 +93,15 @@ public static class SchedulerApi
     }
 
     private static async Task Subscribe(HttpContext ctx, ActorSystem system, IActorRef master, HttpApiOptions options,
-        SchedulerSessions sessions, SubscribeCall subscribe)
+        SchedulerSessions sessions, SubscribeCall subscribe, CancellationToken stopping)
     {
         var streamId = Guid.NewGuid().ToString();
         var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var session = system.ActorOf(HttpFrameworkSession.Props(subscribe.Info, subscribe.SuppressedRoles, master, channel.Writer, sessions,
             streamId, options.SchedulerHeartbeatInterval), "scheduler-session-" + streamId);
-        var aborted = ctx.RequestAborted;
+        // Streams end when the client goes away or the server stops (so shutdown does not wait for them).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, stopping);
+        var aborted = ended.Token;
         try
         {
             // Nothing is sent before the master answers (SUBSCRIBED, or ERROR for an invalid FrameworkInfo).

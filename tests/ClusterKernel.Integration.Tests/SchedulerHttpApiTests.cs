@@ -102,6 +102,19 @@ public sealed class SchedulerHttpApiTests(ITestOutputHelper output)
         Assert.Equal(202, await fw.Send(decline.Replace("DECLINE", "MESSAGE"), fw.StreamId));
         Assert.Equal(202, await fw.Send(decline, fw.StreamId));
 
+        // A FrameworkInfo the master refuses: 200 with one ERROR event, then the stream ends (as Mesos does).
+        using (var http = new HttpClient { BaseAddress = new Uri(master.HttpUrl!), Timeout = TimeSpan.FromSeconds(30) })
+        {
+            var bad = """{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"bad","roles":["no spaces"]}}}""";
+            using var response = await http.PostAsync(SchedulerApi.Path, new StringContent(bad, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(200, (int)response.StatusCode);
+            var stream = await response.Content.ReadAsStringAsync();
+            Assert.Contains("\"type\":\"ERROR\"", stream);
+            Assert.Contains("Invalid roles", stream);
+            // SUBSCRIBE must not carry a stream id.
+            Assert.Equal(400, await SchedulerHttpClient.Post(http, bad, fw.StreamId));
+        }
+
         // TEARDOWN: the master removes the framework; the stream gets ERROR and ends.
         Assert.Equal(202, await fw.Call(new TeardownFramework(fw.FrameworkId)));
         await fw.Next<FrameworkError>();

@@ -86,6 +86,7 @@ public static class HttpApi
                 var other => Error(500, $"unexpected answer {other.GetType().Name}"),
             });
 
+        app.MapSchedulerApi(system, master, options);
         app.MapGet("/files/read", async (HttpContext ctx) =>
         {
             var q = ctx.Request.Query;

@@ -7,4 +7,7 @@ public sealed record HttpApiOptions
 
     /// <summary>How long a request waits for the master or the command framework before answering 503.</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>HEARTBEAT interval of /api/v1/scheduler streams; null uses the master's framework-heartbeat-interval (15 s, as Mesos).</summary>
+    public TimeSpan? SchedulerHeartbeatInterval { get; init; }
 }

@@ -74,7 +74,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<KillTask>(OnKill);
         Command<AcknowledgeStatus>(OnAcknowledge);
         Command<ReconcileTasks>(OnReconcile);
-        Command<TeardownFramework>(m => IfFramework(m.FrameworkId, f => RemoveFramework(f, "framework asked for teardown")));
+        // Operators may tear a framework down too (/teardown), so any sender is accepted.
+        Command<TeardownFramework>(m => IfFramework(m.FrameworkId, f => RemoveFramework(f, "framework asked for teardown"), anySender: true));
         Command<OffersGranted>(OnOffersGranted);
         Command<ReadSandboxFile>(OnReadSandboxFile);
         Command<GetClusterState>(_ => Sender.Tell(Snapshot()));
@@ -533,10 +534,14 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         return _snapshot;
     }
 
-    private void IfFramework(FrameworkId id, Action<FrameworkEntry> action)
+    /// <summary>Runs a framework's call only when it comes from the framework's current connection (Mesos answers 403 otherwise):
+    /// an old connection replaced by a newer subscription, or any other actor, may not act for it.</summary>
+    private void IfFramework(FrameworkId id, Action<FrameworkEntry> action, bool anySender = false)
     {
-        if (_state.Frameworks.TryGetValue(id, out var f)) action(f);
-        else Sender.Tell(new FrameworkError($"Framework {id} is not subscribed"));
+        if (!_state.Frameworks.TryGetValue(id, out var f)) Sender.Tell(new FrameworkError($"Framework {id} is not subscribed"));
+        else if (!anySender && !(_frameworkRefs.TryGetValue(id, out var current) && current.Equals(Sender)))
+            Sender.Tell(new FrameworkError($"Framework {id} is not subscribed from this connection"));
+        else action(f);
     }
 
     private void SendToFramework(FrameworkId fw, object message)

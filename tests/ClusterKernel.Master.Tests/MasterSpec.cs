@@ -164,4 +164,18 @@ public sealed class MasterSpec : TestKit
 
         Assert.Equal(fwId, agent.FishForMessage<ShutdownFrameworkOnAgent>(_ => true, Wait).FrameworkId);
     }
+
+    [Fact]
+    public void A_call_from_an_actor_that_is_not_the_frameworks_connection_is_refused()
+    {
+        var (fw, fwId) = Subscribe();
+        RegisterAgent();
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+        var intruder = CreateTestProbe();
+
+        _master.Tell(new DeclineOffers(fwId, new[] { offer.Id }, null), intruder.Ref);
+
+        Assert.Contains("not subscribed from this connection", intruder.ExpectMsg<FrameworkError>(Wait).Message);
+        fw.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the offer is still the framework's: no rescind, no new offer
+    }
 }

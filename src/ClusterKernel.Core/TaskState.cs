@@ -57,6 +57,7 @@ public static class Reasons
     public const string AgentRemoved = "REASON_AGENT_REMOVED";
     public const string AgentUnknown = "REASON_AGENT_UNKNOWN";
     public const string AgentDisconnected = "REASON_AGENT_DISCONNECTED";
+    public const string AgentReregistered = "REASON_AGENT_REREGISTERED";
     public const string TaskUnknown = "REASON_TASK_UNKNOWN";
     public const string Reconciliation = "REASON_RECONCILIATION";
     public const string TaskKilledDuringLaunch = "REASON_TASK_KILLED_DURING_LAUNCH";

@@ -33,6 +33,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     private IActorRef _allocator = ActorRefs.Nobody;
     private AllocatorMetrics _allocatorMetrics = new(0, 0, 0, 0, 0, 0);
     private readonly Dictionary<FrameworkId, OfferCounters> _offerCounters = new();
+    /// <summary>Tasks of non-partition-aware frameworks already reported LOST while their agent was unreachable: killed if it returns.</summary>
+    private readonly HashSet<(FrameworkId, TaskId)> _lostWhileUnreachable = new();
     private ClusterState? _snapshot;
     private DateTimeOffset _snapshotAt;
 
@@ -133,15 +135,23 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     {
         if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
         if (_registry.Gone.Contains(id)) { m.Agent.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator")); return; }
+        var wasUnreachable = new HashSet<(FrameworkId, TaskId)>();
         if (_state.Agents.ContainsKey(id))
         {
             // Same master, agent reconnected (or duplicate): refresh its connection, keep its tasks.
+            foreach (var t in _state.TasksOnAgent(id).Where(t => t.State == TaskState.TASK_UNREACHABLE)) wasUnreachable.Add((t.FrameworkId, t.Info.TaskId));
             RemoveAgentRuntime(id, lost: false);
         }
         void Admit()
         {
-            AddAgent(id, m.Info, m.Agent, m.Tasks);
+            // Tasks the frameworks were already told were LOST must not come back to life: kill them (Mesos does the same).
+            var lost = m.Tasks.Where(r => _lostWhileUnreachable.Remove((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()).ToList();
+            AddAgent(id, m.Info, m.Agent, m.Tasks.Except(lost).ToList());
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
+            foreach (var r in lost) m.Agent.Tell(new KillTaskOnAgent(r.FrameworkId, r.Task.TaskId, null));
+            foreach (var r in m.Tasks.Where(r => wasUnreachable.Contains((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()))
+                SendToFramework(r.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(r.Task.TaskId, id, r.State,
+                    $"Agent {id} is reachable again", Reasons.AgentReregistered, Now())));
         }
         if (_registry.Agents.ContainsKey(id)) Admit();
         else Persist(new AgentAdmitted(id, m.Info, Now()), e => { _registry.Apply(e); Admit(); });
@@ -184,6 +194,36 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             Sender.Tell(new AgentHeartbeatAck(_epoch));
         }
         else Sender.Tell(new ReregistrationRequired(_epoch));
+    }
+
+    /// <summary>
+    /// An agent that stopped answering, as Mesos marks it unreachable: no offers on it; PARTITION_AWARE frameworks get TASK_UNREACHABLE
+    /// (and RUNNING again if it comes back), the others TASK_LOST (and their tasks are killed if it comes back). It is removed for good
+    /// only after agent-reregister-timeout.
+    /// </summary>
+    private void MarkUnreachable(AgentEntry a, string why)
+    {
+        a.Unreachable = true;
+        a.Connected = false;
+        a.DisconnectedAt ??= DateTimeOffset.UtcNow;
+        foreach (var offer in _state.OffersOnAgent(a.Id)) Rescind(offer);
+        Allocator(x => x.SetAgentAvailable(a.Id, false));
+        var now = Now();
+        foreach (var t in _state.TasksOnAgent(a.Id).Where(t => !t.State.IsTerminal()).ToList())
+        {
+            var partitionAware = _state.Frameworks[t.FrameworkId].Info.Has(FrameworkCapabilities.PartitionAware);
+            var status = MasterState.MasterStatus(t.Info.TaskId, a.Id, partitionAware ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST,
+                $"Agent {a.Id} is unreachable: {why}", Reasons.AgentDisconnected, now);
+            if (_state.ApplyStatus(t.FrameworkId, status) is { } freed)
+                Allocator(x => x.RecoverResources(t.FrameworkId, a.Id, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
+            SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
+            if (!partitionAware)
+            {
+                _state.CompleteTask(t.FrameworkId, t.Info.TaskId);
+                _lostWhileUnreachable.Add((t.FrameworkId, t.Info.TaskId));
+            }
+        }
+        _log.Warning("Agent {0} unreachable ({1}); removed if not back within {2}", a.Id, why, _settings.AgentReregisterTimeout);
     }
 
     /// <summary>Takes an agent out of the live view: its offers are rescinded; when <paramref name="lost"/>, its tasks are LOST.</summary>
@@ -291,11 +331,13 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         }
         else if (_agentByRef.Remove(t.ActorRef, out var agentId) && _state.Agents.TryGetValue(agentId, out var a))
         {
+            // Disconnected: no offers on it. Its tasks are only reported unreachable after agent-ping-timeout without contact (Sweep),
+            // so an agent that restarts (and re-registers) in time looks to its frameworks as if nothing happened.
             a.Connected = false;
             a.DisconnectedAt = DateTimeOffset.UtcNow;
             foreach (var offer in _state.OffersOnAgent(agentId)) Rescind(offer);
             Allocator(x => x.SetAgentAvailable(agentId, false));
-            _log.Warning("Agent {0} disconnected; removed if not back within {1}", agentId, _settings.AgentReregisterTimeout);
+            _log.Warning("Agent {0} disconnected; unreachable if not back within {1}", agentId, _settings.AgentPingTimeout);
         }
     }
 
@@ -462,13 +504,9 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         var now = DateTimeOffset.UtcNow;
         foreach (var a in _state.Agents.Values.ToList())
         {
-            if (a.Connected && now - a.LastSeen > _settings.AgentPingTimeout)
+            if (!a.Unreachable && now - a.LastSeen > _settings.AgentPingTimeout)
             {
-                a.Connected = false;
-                a.DisconnectedAt = now;
-                foreach (var offer in _state.OffersOnAgent(a.Id)) Rescind(offer);
-                Allocator(x => x.SetAgentAvailable(a.Id, false));
-                _log.Warning("Agent {0} missed heartbeats for {1}: disconnected", a.Id, _settings.AgentPingTimeout);
+                MarkUnreachable(a, $"no contact for {_settings.AgentPingTimeout}");
             }
             else if (!a.Connected && a.DisconnectedAt is { } since && now - since > _settings.AgentReregisterTimeout)
             {

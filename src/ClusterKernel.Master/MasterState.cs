@@ -8,6 +8,8 @@ public sealed class AgentEntry
     public required AgentId Id { get; init; }
     public required AgentInfo Info { get; set; }
     public bool Connected { get; set; }
+    /// <summary>No contact for agent-ping-timeout: its tasks were reported UNREACHABLE or LOST.</summary>
+    public bool Unreachable { get; set; }
     public double RegisteredTime { get; set; }
     public DateTimeOffset LastSeen { get; set; }
     public DateTimeOffset? DisconnectedAt { get; set; }

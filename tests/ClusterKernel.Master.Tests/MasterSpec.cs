@@ -27,6 +27,7 @@ public sealed class MasterSpec : TestKit
         {
             AllocationInterval = TimeSpan.FromMilliseconds(100),
             StateSnapshotMaxAge = TimeSpan.Zero,
+            AgentPingTimeout = TimeSpan.FromSeconds(1),
             JournalPlugin = "akka.persistence.journal.inmem",
             SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
         };
@@ -177,5 +178,53 @@ public sealed class MasterSpec : TestKit
 
         Assert.Contains("not subscribed from this connection", intruder.ExpectMsg<FrameworkError>(Wait).Message);
         fw.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the offer is still the framework's: no rescind, no new offer
+    }
+
+    private (Akka.TestKit.TestProbe Fw, FrameworkId FwId, AgentId AgentId, TaskInfo Task) RunningTask(FrameworkInfo info, Akka.TestKit.TestProbe agent)
+    {
+        var (fw, fwId) = Subscribe(info);
+        _master.Tell(new RegisterAgent(AgentInfo(), agent.Ref), agent.Ref);
+        var agentId = agent.ExpectMsg<AgentRegistered>(Wait).AgentId;
+        var offer = fw.ExpectMsg<ResourceOffers>(Wait).Offers.Single();
+        var task = Task("t1", agentId);
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = task.TaskId, State = TaskState.TASK_RUNNING, AgentId = agentId, Uuid = Guid.NewGuid() }), agent.Ref);
+        fw.FishForMessage<TaskStatusUpdate>(m => m.Status.State == TaskState.TASK_RUNNING, Wait);
+        return (fw, fwId, agentId, task);
+    }
+
+    [Fact]
+    public void A_partition_aware_framework_sees_TASK_UNREACHABLE_then_RUNNING_when_the_agent_comes_back()
+    {
+        var agent = CreateTestProbe();
+        var (fw, fwId, agentId, task) = RunningTask(new FrameworkInfo { Name = "pa", Capabilities = new[] { FrameworkCapabilities.PartitionAware } }, agent);
+
+        Sys.Stop(agent.Ref);
+        Assert.Equal(TaskState.TASK_UNREACHABLE, fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == task.TaskId, Wait).Status.State);
+
+        var back = CreateTestProbe();
+        _master.Tell(new ReregisterAgent(AgentInfo() with { Id = agentId },
+            new[] { new TaskReport(fwId, task, TaskState.TASK_RUNNING, Array.Empty<TaskStatus>()) }, back.Ref), back.Ref);
+        back.ExpectMsg<AgentRegistered>(Wait);
+        var again = fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == task.TaskId, Wait).Status;
+        Assert.Equal(TaskState.TASK_RUNNING, again.State);
+        Assert.Equal(Reasons.AgentReregistered, again.Reason);
+    }
+
+    [Fact]
+    public void Other_frameworks_see_TASK_LOST_and_the_task_is_killed_if_its_agent_comes_back()
+    {
+        var agent = CreateTestProbe();
+        var (fw, fwId, agentId, task) = RunningTask(new FrameworkInfo { Name = "classic" }, agent);
+
+        Sys.Stop(agent.Ref);
+        Assert.Equal(TaskState.TASK_LOST, fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == task.TaskId, Wait).Status.State);
+
+        var back = CreateTestProbe();
+        _master.Tell(new ReregisterAgent(AgentInfo() with { Id = agentId },
+            new[] { new TaskReport(fwId, task, TaskState.TASK_RUNNING, Array.Empty<TaskStatus>()) }, back.Ref), back.Ref);
+        back.ExpectMsg<AgentRegistered>(Wait);
+        Assert.Equal(task.TaskId, back.FishForMessage<KillTaskOnAgent>(_ => true, Wait).TaskId);
     }
 }

@@ -21,9 +21,15 @@ public static class OperatorApi
 {
     public const string Path = "/api/v1";
 
-    public static void MapOperatorApi(this WebApplication app, IActorRef master, ActorSystem system, TimeSpan timeout)
+    /// <summary>At most this many SUBSCRIBE streams at once (Mesos' limit); more get 503.</summary>
+    public const int MaxSubscribers = 1000;
+
+    /// <param name="pollInterval">How often a SUBSCRIBE stream polls the master's state to derive events (default 500 ms).</param>
+    /// <param name="heartbeatInterval">HEARTBEAT events on SUBSCRIBE streams (default 15 s, as Mesos).</param>
+    public static void MapOperatorApi(this WebApplication app, IActorRef master, ActorSystem system, TimeSpan timeout,
+        TimeSpan? pollInterval = null, TimeSpan? heartbeatInterval = null)
     {
-        var h = new Handlers(master, system, timeout);
+        var h = new Handlers(master, system, timeout, pollInterval ?? TimeSpan.FromMilliseconds(500), heartbeatInterval ?? TimeSpan.FromSeconds(15));
         app.MapPost(Path, h.Call);
 
         app.MapGet("/frameworks", h.Frameworks);
@@ -57,8 +63,11 @@ public static class OperatorApi
     internal static IResult Json(JsonNode node, int status = 200) => Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, status);
     internal static IResult Error(int status, string message) => Json(new JsonObject { ["message"] = message }, status);
 
-    private sealed class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout)
+    private sealed class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, TimeSpan pollInterval, TimeSpan heartbeatInterval)
     {
+        private int _subscribers;
+        private readonly TimeSpan _poll = pollInterval, _heartbeat = heartbeatInterval;
+
         private static readonly (string Name, string Path)[] FlagPaths =
         {
             ("allocation_interval", "clusterkernel.master.allocation-interval"),
@@ -121,6 +130,7 @@ public static class OperatorApi
         {
             switch (type)
             {
+                case "SUBSCRIBE": return new Subscription(this);
                 case "GET_HEALTH": return Reply(type, new JsonObject { ["healthy"] = true });
                 case "GET_VERSION": return Reply(type, new JsonObject { ["version_info"] = new JsonObject { ["version"] = MesosStateJson.Version, ["build_user"] = "clusterkernel" } });
                 case "GET_FLAGS":
@@ -186,7 +196,7 @@ public static class OperatorApi
                     return await Change(new DrainAgent(AgentIdOf(call, "drain_agent"), grace, markGone));
                 }
                 case "RESERVE_RESOURCES" or "UNRESERVE_RESOURCES" or "CREATE_VOLUMES" or "DESTROY_VOLUMES" or "GROW_VOLUME" or "SHRINK_VOLUME"
-                    or "UPDATE_QUOTA_CONFIG" or "SUBSCRIBE" or "TEARDOWN":
+                    or "UPDATE_QUOTA_CONFIG" or "TEARDOWN":
                     return Error(501, "not supported yet");
                 default: return Error(400, $"Unknown call type '{type}'");
             }
@@ -261,6 +271,64 @@ public static class OperatorApi
             if (down.Count > 0 && await Ask<OperatorResult>(new UpdateMaintenance(down, true)) is { Ok: false } r1) return Error(400, r1.Error ?? "refused");
             if (up.Count > 0 && await Ask<OperatorResult>(new UpdateMaintenance(up, false)) is { Ok: false } r2) return Error(400, r2.Error ?? "refused");
             return Results.Ok();
+        }
+
+        // ---------------- SUBSCRIBE ----------------
+
+        /// <summary>
+        /// The operator event stream, RecordIO-framed ("LENGTH\nJSON"): SUBSCRIBED with the full state, then events derived by
+        /// diffing the master's state every poll interval, and HEARTBEAT every heartbeat interval. Ends when the client goes.
+        /// </summary>
+        private sealed class Subscription(Handlers h) : IResult
+        {
+            public async Task ExecuteAsync(HttpContext ctx)
+            {
+                if (Interlocked.Increment(ref h._subscribers) > MaxSubscribers)
+                {
+                    Interlocked.Decrement(ref h._subscribers);
+                    await Error(503, "too many subscribers").ExecuteAsync(ctx);
+                    return;
+                }
+                try
+                {
+                    var aborted = ctx.RequestAborted;
+                    var (s, m) = (h.State(), h.Maintenance());
+                    var state = await s;
+                    var maintenance = await m;
+                    ctx.Response.StatusCode = 200;
+                    ctx.Response.ContentType = "application/json";
+                    await Write(ctx, OperatorEvents.Subscribed(state, maintenance, h._heartbeat.TotalSeconds), aborted);
+                    var nextHeartbeat = DateTime.UtcNow + h._heartbeat;
+                    while (!aborted.IsCancellationRequested)
+                    {
+                        await Task.Delay(h._poll, aborted);
+                        ClusterState next;
+                        try { next = await h.State(); }
+                        catch (AskTimeoutException) { continue; } // master unreachable for now: keep the stream, heartbeats go on
+                        finally
+                        {
+                            if (DateTime.UtcNow >= nextHeartbeat)
+                            {
+                                await Write(ctx, OperatorEvents.Heartbeat(), aborted);
+                                nextHeartbeat = DateTime.UtcNow + h._heartbeat;
+                            }
+                        }
+                        foreach (var e in OperatorEvents.Diff(state, next)) await Write(ctx, e, aborted);
+                        state = next;
+                    }
+                }
+                catch (OperationCanceledException) { } // the subscriber went away
+                finally { Interlocked.Decrement(ref h._subscribers); }
+            }
+
+            private static async Task Write(HttpContext ctx, JsonNode e, CancellationToken ct)
+            {
+                var json = Encoding.UTF8.GetBytes(e.ToJsonString());
+                var header = Encoding.ASCII.GetBytes(json.Length.ToString(CultureInfo.InvariantCulture) + "\n");
+                await ctx.Response.Body.WriteAsync(header, ct);
+                await ctx.Response.Body.WriteAsync(json, ct);
+                await ctx.Response.Body.FlushAsync(ct);
+            }
         }
 
         // ---------------- logging level ----------------

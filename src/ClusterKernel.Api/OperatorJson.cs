@@ -372,3 +372,57 @@ public static class OperatorJson
         return sb.ToString();
     }
 }
+
+/// <summary>Operator events (master.proto Event) derived by comparing two <see cref="ClusterState"/> snapshots. Pure.</summary>
+public static class OperatorEvents
+{
+    public static JsonObject Event(string type, JsonObject payload) => new() { ["type"] = type, [type.ToLowerInvariant()] = payload };
+
+    public static JsonObject Subscribed(ClusterState s, MaintenanceView? m, double heartbeatSeconds) =>
+        Event("SUBSCRIBED", new JsonObject { ["get_state"] = OperatorJson.GetState(s, m), ["heartbeat_interval_seconds"] = heartbeatSeconds });
+
+    public static JsonObject Heartbeat() => new() { ["type"] = "HEARTBEAT" };
+
+    /// <summary>
+    /// FRAMEWORK_ADDED/UPDATED/REMOVED, AGENT_ADDED/REMOVED, TASK_ADDED, TASK_UPDATED (one per task whose state or number of
+    /// statuses changed). A task first seen gives TASK_ADDED only: its Task carries its current state. Changes that come and go
+    /// between two snapshots are not seen.
+    /// </summary>
+    public static IEnumerable<JsonObject> Diff(ClusterState before, ClusterState after)
+    {
+        var oldFrameworks = before.Frameworks.ToDictionary(f => f.Id);
+        var newFrameworks = after.Frameworks.ToDictionary(f => f.Id);
+        foreach (var f in after.Frameworks)
+        {
+            if (!oldFrameworks.TryGetValue(f.Id, out var old))
+                yield return Event("FRAMEWORK_ADDED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
+            else if (old.Active != f.Active || old.Connected != f.Connected || old.Name != f.Name || !old.Roles.SequenceEqual(f.Roles))
+                yield return Event("FRAMEWORK_UPDATED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
+        }
+        var oldAgents = before.Agents.Select(a => a.Id).ToHashSet();
+        foreach (var a in after.Agents.Where(a => !oldAgents.Contains(a.Id)))
+            yield return Event("AGENT_ADDED", new JsonObject { ["agent"] = OperatorJson.Agent(a, null) });
+
+        var oldTasks = before.Tasks.ToDictionary(t => (t.FrameworkId, t.Id));
+        foreach (var t in after.Tasks)
+        {
+            if (!oldTasks.TryGetValue((t.FrameworkId, t.Id), out var old))
+                yield return Event("TASK_ADDED", new JsonObject { ["task"] = OperatorJson.Task(t) });
+            else if (old.State != t.State || old.Statuses.Count != t.Statuses.Count)
+            {
+                var status = t.Statuses.Count > 0 ? OperatorJson.Status(t.Statuses[^1], t.AgentId)
+                    : new JsonObject { ["task_id"] = OperatorJson.Id(t.Id.Value), ["state"] = t.State.ToString(), ["agent_id"] = OperatorJson.Id(t.AgentId.Value) };
+                yield return Event("TASK_UPDATED", new JsonObject
+                {
+                    ["framework_id"] = OperatorJson.Id(t.FrameworkId.Value), ["status"] = status, ["state"] = t.State.ToString(),
+                });
+            }
+        }
+
+        var newAgents = after.Agents.Select(a => a.Id).ToHashSet();
+        foreach (var a in before.Agents.Where(a => !newAgents.Contains(a.Id)))
+            yield return Event("AGENT_REMOVED", new JsonObject { ["agent_id"] = OperatorJson.Id(a.Id.Value) });
+        foreach (var f in before.Frameworks.Where(f => !newFrameworks.ContainsKey(f.Id)))
+            yield return Event("FRAMEWORK_REMOVED", new JsonObject { ["framework_info"] = OperatorJson.Framework(f)["framework_info"]!.DeepClone() });
+    }
+}

@@ -29,7 +29,7 @@ public static class OperatorApi
     public static void MapOperatorApi(this WebApplication app, IActorRef master, ActorSystem system, TimeSpan timeout,
         TimeSpan? pollInterval = null, TimeSpan? heartbeatInterval = null)
     {
-        var h = new Handlers(master, system, timeout, pollInterval ?? TimeSpan.FromMilliseconds(500), heartbeatInterval ?? TimeSpan.FromSeconds(15));
+        var h = new Handlers(master, system, timeout, app.Lifetime.ApplicationStopping, pollInterval ?? TimeSpan.FromMilliseconds(500), heartbeatInterval ?? TimeSpan.FromSeconds(15));
         app.MapPost(Path, h.Call);
 
         app.MapGet("/frameworks", h.Frameworks);
@@ -54,7 +54,7 @@ public static class OperatorApi
         app.MapPost("/maintenance/schedule", h.PostScheduleClassic);
         app.MapPost("/teardown", h.Teardown);
         // A single-master cluster is its own leader: redirect to ourselves, as Mesos does ("//host:port").
-        app.MapGet("/redirect", (HttpRequest r) => Results.Redirect("//" + r.Host + (r.Query.ContainsKey("path") ? r.Query["path"].ToString() : ""), permanent: false, preserveMethod: true));
+        app.MapGet("/redirect", (HttpRequest r) => Results.Redirect("//" + r.Host, permanent: false, preserveMethod: true));
         app.MapGet("/metrics", h.Prometheus);
         foreach (var route in new[] { "/reserve", "/unreserve", "/create-volumes", "/destroy-volumes" })
             app.MapPost(route, () => Error(501, "not supported yet"));
@@ -63,10 +63,12 @@ public static class OperatorApi
     internal static IResult Json(JsonNode node, int status = 200) => Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, status);
     internal static IResult Error(int status, string message) => Json(new JsonObject { ["message"] = message }, status);
 
-    private sealed class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, TimeSpan pollInterval, TimeSpan heartbeatInterval)
+    private sealed class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, CancellationToken stopping, TimeSpan pollInterval, TimeSpan heartbeatInterval)
     {
         private int _subscribers;
         private readonly TimeSpan _poll = pollInterval, _heartbeat = heartbeatInterval;
+        // Streams end when the server stops, so that a subscriber never holds up the node's shutdown.
+        private readonly CancellationToken _stopping = stopping;
 
         private static readonly (string Name, string Path)[] FlagPaths =
         {
@@ -291,7 +293,8 @@ public static class OperatorApi
                 }
                 try
                 {
-                    var aborted = ctx.RequestAborted;
+                    using var streaming = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, h._stopping);
+                    var aborted = streaming.Token;
                     var (s, m) = (h.State(), h.Maintenance());
                     var state = await s;
                     var maintenance = await m;
@@ -317,7 +320,7 @@ public static class OperatorApi
                         state = next;
                     }
                 }
-                catch (OperationCanceledException) { } // the subscriber went away
+                catch (Exception e) when (e is OperationCanceledException or IOException) { } // the subscriber went away, or the server is stopping
                 finally { Interlocked.Decrement(ref h._subscribers); }
             }
 

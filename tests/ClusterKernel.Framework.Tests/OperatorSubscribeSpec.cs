@@ -119,6 +119,20 @@ public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
     }
 
     [Fact]
+    public async Task An_open_stream_does_not_hold_up_stopping_the_server()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new StringContent("""{"type":"SUBSCRIBE"}""", Encoding.UTF8, "application/json") };
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        Assert.Equal("SUBSCRIBED", (string?)(await ReadRecord(stream, cts.Token))["type"]);
+
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        await _app.StopAsync(cts.Token);
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopped.Elapsed}");
+    }
+
+    [Fact]
     public void Diff_reports_frameworks_coming_changing_and_going()
     {
         var s = MesosStateJsonSpec.SampleState();

@@ -186,6 +186,8 @@ public static class OperatorApi
                 case "UPDATE_MAINTENANCE_SCHEDULE": return await UpdateSchedule(Field(Field(call, "update_maintenance_schedule").AsObject(), "schedule"));
                 case "START_MAINTENANCE": return await ChangeMachines(Field(Field(call, "start_maintenance").AsObject(), "machines"), down: true);
                 case "STOP_MAINTENANCE": return await ChangeMachines(Field(Field(call, "stop_maintenance").AsObject(), "machines"), down: false);
+                case "TEARDOWN":
+                    return await TeardownFramework(Required(Field(call, "teardown")["framework_id"]?["value"], "teardown.framework_id.value"));
                 case "MARK_AGENT_GONE": return await Change(new MarkAgentGone(AgentIdOf(call, "mark_agent_gone")));
                 case "DEACTIVATE_AGENT": return await Change(new DeactivateAgent(AgentIdOf(call, "deactivate_agent")));
                 case "REACTIVATE_AGENT": return await Change(new ReactivateAgent(AgentIdOf(call, "reactivate_agent")));
@@ -198,7 +200,7 @@ public static class OperatorApi
                     return await Change(new DrainAgent(AgentIdOf(call, "drain_agent"), grace, markGone));
                 }
                 case "RESERVE_RESOURCES" or "UNRESERVE_RESOURCES" or "CREATE_VOLUMES" or "DESTROY_VOLUMES" or "GROW_VOLUME" or "SHRINK_VOLUME"
-                    or "UPDATE_QUOTA_CONFIG" or "TEARDOWN":
+                    or "UPDATE_QUOTA_CONFIG":
                     return Error(501, "not supported yet");
                 default: return Error(400, $"Unknown call type '{type}'");
             }
@@ -578,6 +580,11 @@ public static class OperatorApi
             var form = await r.ReadFormAsync(r.HttpContext.RequestAborted);
             var id = form["frameworkId"].ToString();
             if (string.IsNullOrEmpty(id)) return Error(400, "Missing 'frameworkId' query parameter in the request body");
+            return await TeardownFramework(id);
+        }
+
+        private async Task<IResult> TeardownFramework(string id)
+        {
             var state = await State();
             if (state.Frameworks.All(f => f.Id.Value != id)) return Error(400, "No framework found with specified ID");
             master.Tell(new TeardownFramework(new FrameworkId(id)));

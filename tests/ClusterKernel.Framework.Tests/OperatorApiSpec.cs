@@ -387,6 +387,15 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     [Fact]
+    public async Task V1_teardown_sends_TeardownFramework_for_a_known_framework_only()
+    {
+        await CallUpdate("TEARDOWN", """{"framework_id":{"value":"fw-1"}}""");
+        Assert.Equal("fw-1", Received<TeardownFramework>().FrameworkId.Value);
+        Assert.Equal("No framework found with specified ID", await CallError(HttpStatusCode.BadRequest, CallJson("TEARDOWN", """{"framework_id":{"value":"fw-9"}}""")));
+        await CallError(HttpStatusCode.BadRequest, CallJson("TEARDOWN", "{}"));
+    }
+
+    [Fact]
     public async Task Redirect_points_to_this_master_and_reserve_is_501()
     {
         var r = await _http.GetAsync("/redirect");

@@ -101,6 +101,7 @@ public static class HttpApi
                 : Results.Json(new { data = data.Data, offset = data.Offset, size = data.Size }, json);
         });
 
+        app.MapOperatorApi(master, system, timeout);
         return app;
     }
 

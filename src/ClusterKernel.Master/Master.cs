@@ -566,7 +566,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         var now = DateTimeOffset.UtcNow;
         if (_snapshot is null || now - _snapshotAt >= _settings.StateSnapshotMaxAge)
         {
-            _snapshot = _state.Snapshot(_epoch, _startTime, Now());
+            _snapshot = _state.Snapshot(_epoch, _startTime, Now(), _registry.IsAvailable);
             _snapshotAt = now;
         }
         return _snapshot;

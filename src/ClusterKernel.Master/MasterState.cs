@@ -185,9 +185,11 @@ public sealed class MasterState(int maxCompletedPerFramework)
     private static TaskStatus Refusal(TaskInfo t, TaskState state, string message, string reason, double now) =>
         MasterStatus(t.TaskId, t.AgentId, state, message, reason, now);
 
-    public ClusterState Snapshot(string epoch, double startTime, double now) => new(
+    /// <param name="isAvailable">Whether the operator lets the agent take offers (not deactivated, draining or down for maintenance).</param>
+    public ClusterState Snapshot(string epoch, double startTime, double now, Func<AgentId, string, bool> isAvailable) => new(
         epoch, startTime, now,
-        Agents.Values.Select(a => new AgentView(a.Id, a.Info.Hostname, a.Info.Resources, a.Used, a.Offered, a.Info.Attributes, a.Connected, a.RegisteredTime)).ToList(),
+        Agents.Values.Select(a => new AgentView(a.Id, a.Info.Hostname, a.Info.Resources, a.Used, a.Offered, a.Info.Attributes,
+            a.Connected && isAvailable(a.Id, a.Info.Hostname), a.RegisteredTime)).ToList(),
         Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
             f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
         Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,

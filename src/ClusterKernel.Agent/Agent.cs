@@ -169,7 +169,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             var self = Self;
             var id = task.Info.TaskId;
             var cid = task.ContainerId;
-            containerizer.WaitAsync(cid, _shutdown.Token).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully
+            SafeWait(containerizer, cid, _shutdown.Token).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully
                     ? new Exited(id, t.Result)
                     : new Exited(id, new ContainerExit(cid, null, false, false, GoneMessage), Gone: true))
                 .PipeTo(self);
@@ -219,9 +219,16 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         }
     }
 
+    /// <summary>WaitAsync as a task even when the containerizer throws at once (e.g. a container it does not know).</summary>
+    private static Task<ContainerExit> SafeWait(IContainerizer containerizer, string containerId, CancellationToken ct)
+    {
+        try { return containerizer.WaitAsync(containerId, ct); }
+        catch (Exception e) { return Task.FromException<ContainerExit>(e); }
+    }
+
     private void KillAndCleanup(IContainerizer containerizer, string containerId)
     {
-        containerizer.KillAsync(containerId, TimeSpan.Zero, CancellationToken.None)
+        Task.Run(() => containerizer.KillAsync(containerId, TimeSpan.Zero, CancellationToken.None))
             .ContinueWith(_ => containerizer.CleanupAsync(containerId, CancellationToken.None)).Unwrap()
             .ContinueWith(t => { if (t.IsFaulted) _log.Warning("Cleanup of container {0} failed: {1}", containerId, t.Exception?.GetBaseException().Message); });
     }
@@ -301,7 +308,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         var self = Self;
         var id = task.Info.TaskId;
         var cid = task.ContainerId;
-        containerizer.WaitAsync(cid, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+        SafeWait(containerizer, cid, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Exited(id, t.Result)
             : new Exited(id, new ContainerExit(cid, null, false, false, t.Exception?.GetBaseException().Message ?? "wait cancelled")))
             .PipeTo(self);

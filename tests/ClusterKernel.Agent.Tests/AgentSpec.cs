@@ -121,11 +121,25 @@ public sealed class AgentSpec : TestKit
     private TaskStatus RunAcknowledged(FrameworkId fw, AgentId id, string taskId, string command, TaskState upTo)
     {
         _agent.Tell(new RunTasks(fw, new FrameworkInfo { Name = "fw" }, new[] { Task(taskId, id, command) }), _master.Ref);
-        var starting = NextUpdate(TaskState.TASK_STARTING);
+        var starting = NextUpdateOf(taskId, TaskState.TASK_STARTING);
         _agent.Tell(new StatusUpdateAcknowledgement(fw, starting.TaskId, starting.Uuid!.Value));
-        var running = NextUpdate(TaskState.TASK_RUNNING);
+        var running = NextUpdateOf(taskId, TaskState.TASK_RUNNING);
         if (upTo == TaskState.TASK_RUNNING) _agent.Tell(new StatusUpdateAcknowledgement(fw, running.TaskId, running.Uuid!.Value));
         return running;
+    }
+
+    private TaskStatus NextUpdateOf(string taskId, TaskState state) =>
+        _master.FishForMessage<StatusUpdate>(m => m.Status.TaskId.Value == taskId && m.Status.State == state, Wait).Status;
+
+    /// <summary>Acknowledges the task's updates as they come (in order, one at a time) until one in <paramref name="state"/>.</summary>
+    private TaskStatus AcknowledgeUntil(FrameworkId fw, string taskId, TaskState state)
+    {
+        while (true)
+        {
+            var u = _master.FishForMessage<StatusUpdate>(m => m.Status.TaskId.Value == taskId, Wait).Status;
+            _agent.Tell(new StatusUpdateAcknowledgement(fw, u.TaskId, u.Uuid!.Value));
+            if (u.State == state) return u;
+        }
     }
 
     private int PidOf(string taskId)
@@ -155,7 +169,7 @@ public sealed class AgentSpec : TestKit
         Assert.False(TestSupport.ProcessGone(pid));
 
         _master.Send(_agent, new AgentRegistered(id, "epoch-2", 5));
-        var resent = _master.FishForMessage<StatusUpdate>(m => m.Status.State == TaskState.TASK_RUNNING, Wait).Status;
+        var resent = NextUpdateOf("t1", TaskState.TASK_RUNNING);
         Assert.Equal(running.Uuid, resent.Uuid);
         _agent.Tell(new StatusUpdateAcknowledgement(fw, resent.TaskId, resent.Uuid!.Value));
 
@@ -192,13 +206,12 @@ public sealed class AgentSpec : TestKit
         Assert.Equal(TaskState.TASK_FAILED, again.Tasks.Single(t => t.Task.TaskId.Value == "dies").State);
 
         _master.Send(_agent, new AgentRegistered(id, "epoch-2", 5));
-        var failed = NextUpdate(TaskState.TASK_FAILED);
-        Assert.Equal("dies", failed.TaskId.Value);
+        var failed = AcknowledgeUntil(fw, "dies", TaskState.TASK_FAILED);
         Assert.Equal(Reasons.ExecutorTerminated, failed.Reason);
         Assert.Contains("container was gone", failed.Message);
 
         _agent.Tell(new KillTaskOnAgent(fw, new TaskId("alive"), 1));
-        Assert.Equal("alive", NextUpdate(TaskState.TASK_KILLED).TaskId.Value);
+        AcknowledgeUntil(fw, "alive", TaskState.TASK_KILLED);
         AwaitCondition(() => TestSupport.ProcessGone(alivePid), Wait);
     }
 

@@ -27,6 +27,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private sealed record Exited(TaskId TaskId, ContainerExit Exit, bool Gone = false);
     private sealed record Recovered(IReadOnlyList<TaskCheckpoint> Tasks, IReadOnlyDictionary<string, IReadOnlyList<RecoveredContainer>> Alive,
         IReadOnlyDictionary<string, string> Failed);
+    private static readonly TimeSpan RecoverTimeout = TimeSpan.FromSeconds(30);
     private const string GoneMessage = "Agent restarted and the container was gone";
 
     private readonly AgentSettings _settings;
@@ -106,8 +107,17 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     /// <summary>Checkpointed tasks are read here (synchronously, small files); the containerizers answer asynchronously.</summary>
     private void StartRecovery()
     {
-        var tasks = AgentCheckpoint.ReadTasks(_settings.WorkDir,
-            (file, error) => _log.Error("Skipping corrupt task checkpoint {0} (renamed to .corrupt): {1}", file, error));
+        IReadOnlyList<TaskCheckpoint> tasks;
+        try
+        {
+            tasks = AgentCheckpoint.ReadTasks(_settings.WorkDir,
+                (file, error) => _log.Error("Skipping corrupt task checkpoint {0} (renamed to .corrupt): {1}", file, error));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error("Cannot read the task checkpoint in {0}; starting without recovered tasks: {1}", _settings.WorkDir, e.Message);
+            tasks = Array.Empty<TaskCheckpoint>();
+        }
         if (_agentId is not { } agentId)
         {
             if (tasks.Count > 0) _log.Warning("Ignoring {0} checkpointed task(s): no agent id in {1}", tasks.Count, _settings.WorkDir);
@@ -123,7 +133,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             var failed = new Dictionary<string, string>();
             foreach (var c in containerizers)
             {
-                try { alive[c.Name] = await c.RecoverAsync(agentId.Value, token).ConfigureAwait(false); }
+                try { alive[c.Name] = await c.RecoverAsync(agentId.Value, token).WaitAsync(RecoverTimeout, token).ConfigureAwait(false); }
                 catch (Exception e) { failed[c.Name] = e.GetBaseException().Message; }
             }
             return new Recovered(tasks, alive, failed);

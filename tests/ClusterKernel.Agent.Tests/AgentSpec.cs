@@ -110,12 +110,12 @@ public sealed class AgentSpec : TestKit
     }
 
     /// <summary>Stops the agent actor (as a killed agent process would vanish) and starts a new one on the same work dir.</summary>
-    private void RestartAgent(string name, IContainerizer containerizer)
+    private void RestartAgent(string name, params IContainerizer[] containerizers)
     {
         Watch(_agent);
         Sys.Stop(_agent);
         ExpectTerminated(_agent, Wait);
-        _agent = Sys.ActorOf(Agent.Props(_settings, _master.Ref, new[] { containerizer }), name);
+        _agent = Sys.ActorOf(Agent.Props(_settings, _master.Ref, containerizers), name);
     }
 
     private TaskStatus RunAcknowledged(FrameworkId fw, AgentId id, string taskId, string command, TaskState upTo)
@@ -232,6 +232,32 @@ public sealed class AgentSpec : TestKit
         var again = _master.FishForMessage<ReregisterAgent>(_ => true, Wait);
         Assert.Empty(again.Tasks);
         AwaitCondition(() => TestSupport.ProcessGone(pid), Wait);
+    }
+
+    [DockerFact]
+    public void A_restarted_agent_with_a_new_docker_containerizer_recovers_its_running_container_and_kills_it()
+    {
+        // This test's agent needs docker too: replace the one the constructor started before it registers.
+        using var docker = new DockerContainerizer();
+        RestartAgent("agent-d1", docker, _containerizer);
+        var id = Register();
+        var fw = new FrameworkId("fw-1");
+        var task = Task("d1", id, "sleep 300") with { Container = new ContainerInfo { DockerImage = DockerFactAttribute.TestImage } };
+        _agent.Tell(new RunTasks(fw, new FrameworkInfo { Name = "fw" }, new[] { task }), _master.Ref);
+        AcknowledgeUntil(fw, "d1", TaskState.TASK_RUNNING);
+        var cp = AgentCheckpoint.Deserialize(File.ReadAllText(AgentCheckpoint.TaskFile(_work.Path, new TaskId("d1"))))!;
+        Assert.Equal("docker", cp.Containerizer);
+
+        using var docker2 = new DockerContainerizer();
+        RestartAgent("agent-d2", docker2, _containerizer);
+
+        var again = _master.FishForMessage<ReregisterAgent>(_ => true, Wait);
+        Assert.Equal(id, again.Info.Id);
+        Assert.Equal(TaskState.TASK_RUNNING, Assert.Single(again.Tasks).State);
+        _master.Send(_agent, new AgentRegistered(id, "epoch-2", 5));
+        _agent.Tell(new KillTaskOnAgent(fw, new TaskId("d1"), 1));
+        AcknowledgeUntil(fw, "d1", TaskState.TASK_KILLED);
+        AwaitCondition(() => !File.Exists(AgentCheckpoint.TaskFile(_work.Path, new TaskId("d1"))), Wait);
     }
 
     protected override void Dispose(bool disposing)

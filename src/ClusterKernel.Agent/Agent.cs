@@ -87,7 +87,9 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         });
         Receive<StatusUpdateAcknowledgement>(m =>
         {
-            if (_tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow) is { } next) Send(m.FrameworkId, next);
+            var next = _tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow);
+            FlushCheckpoint();
+            if (next is not null) Send(m.FrameworkId, next);
         });
         Receive<RetryTick>(_ =>
         {
@@ -372,7 +374,9 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
     {
         if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
-        if (_tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode) is { } now) Send(task.FrameworkId, now);
+        var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode);
+        FlushCheckpoint(); // as Mesos: an update is checkpointed before it is forwarded
+        if (now is not null) Send(task.FrameworkId, now);
     }
 
     private void Send(FrameworkId fw, TaskStatus status)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ClusterKernel.Agent;
+using ClusterKernel.Agent.Tests;
 using ClusterKernel.Framework;
 using ClusterKernel.Hosting;
 using ClusterKernel.Protocol;
@@ -15,11 +16,11 @@ public sealed class AgentRecoveryTests
 {
     private static readonly TimeSpan RejoinTimeout = TimeSpan.FromSeconds(45);
 
-    private static CommandRequest Sleep300 => new("long", null, "sleep 300", Array.Empty<string>(), true, 0.1, 32, 0, null);
+    private static CommandRequest Sleep300(string? image = null) => new("long", image, "sleep 300", Array.Empty<string>(), true, 0.1, 32, 0, null);
 
-    private static async Task<CommandView> RunUntilRunning(ClusterNode master)
+    private static async Task<CommandView> RunUntilRunning(ClusterNode master, string? image = null)
     {
-        var accepted = await master.CommandFramework!.Ask<CommandAccepted>(new RunCommand(Sleep300), TimeSpan.FromSeconds(10));
+        var accepted = await master.CommandFramework!.Ask<CommandAccepted>(new RunCommand(Sleep300(image)), TimeSpan.FromSeconds(10));
         CommandView? view = null;
         await TestCluster.AwaitTrue(async () =>
             (view = await master.CommandFramework!.Ask<CommandView>(new GetCommand(accepted.TaskId), TimeSpan.FromSeconds(5))).State == TaskState.TASK_RUNNING,
@@ -66,25 +67,32 @@ public sealed class AgentRecoveryTests
     }
 
     [Fact]
-    public async Task A_restarted_agent_node_on_the_same_work_dir_keeps_its_agent_id_and_its_running_process_task()
+    public Task A_restarted_agent_node_on_the_same_work_dir_keeps_its_agent_id_and_its_running_process_task() => RestartAgentNode(null);
+
+    [DockerFact]
+    public Task A_restarted_agent_node_on_the_same_work_dir_keeps_its_agent_id_and_its_running_docker_task() => RestartAgentNode(DockerFactAttribute.TestImage);
+
+    private static async Task RestartAgentNode(string? image)
     {
         await using var master = await TestCluster.StartMaster(TestCluster.TempDir("master"));
         var workDir = TestCluster.TempDir("agent");
         var agent = await TestCluster.StartAgent(master, workDir);
         var agentId = (await TestCluster.AwaitAgents(master, 1)).Agents.Single().Id;
-        var view = await RunUntilRunning(master);
-        var pid = PidOf(workDir, view.TaskId);
+        var view = await RunUntilRunning(master, image);
+        var cp = AgentCheckpoint.Deserialize(File.ReadAllText(AgentCheckpoint.TaskFile(workDir, view.TaskId)))!;
+        Assert.Equal(image is null ? "process" : "docker", cp.Containerizer);
+        var pid = image is null ? PidOf(workDir, view.TaskId) : (int?)null;
         try
         {
             var registered = (await master.MasterProxy.Ask<ClusterState>(GetClusterState.Instance, TimeSpan.FromSeconds(5))).Agents.Single().RegisteredTime;
             await agent.DisposeAsync();
             // The task's process runs in its own session (setsid): it outlives the agent that started it.
-            Assert.True(Alive(pid), $"task process {pid} died with its agent");
+            if (pid is { } p) Assert.True(Alive(p), $"task process {p} died with its agent");
 
             await using var restarted = await TestCluster.StartAgent(master, workDir);
             var state = await AwaitAgentWithRunningTask(master, agentId, view.TaskId, TestCluster.Timeout, registered);
             Assert.Equal(agentId, Assert.Single(state.Agents, a => a.Active).Id);
-            Assert.True(Alive(pid));
+            if (pid is { } p2) Assert.True(Alive(p2));
 
             await master.CommandFramework!.Ask<CommandKillRequested>(new KillCommand(view.TaskId), TimeSpan.FromSeconds(10));
             CommandView? end = null;
@@ -92,11 +100,11 @@ public sealed class AgentRecoveryTests
                 (end = await master.CommandFramework!.Ask<CommandView>(new GetCommand(view.TaskId), TimeSpan.FromSeconds(5))).State is { } s && s.IsTerminal(),
                 "task to end after the kill");
             Assert.Equal(TaskState.TASK_KILLED, end!.State);
-            await TestCluster.AwaitTrue(() => Task.FromResult(!Alive(pid)), "task process gone");
+            if (pid is { } p3) await TestCluster.AwaitTrue(() => Task.FromResult(!Alive(p3)), "task process gone");
         }
         finally
         {
-            KillGroup(pid);
+            if (pid is { } p4) KillGroup(p4);
         }
     }
 

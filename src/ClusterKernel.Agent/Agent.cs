@@ -9,16 +9,26 @@ namespace ClusterKernel.Agent;
 /// The agent: registers with the master (through the singleton proxy), heartbeats, runs tasks through its containerizers
 /// and delivers their status updates reliably. Never blocks: every containerizer call is piped back as a message.
 /// Supervision: a failing containerizer call becomes a TASK_FAILED; the actor itself is restarted by its parent only
-/// on a bug, and then re-registers with what its containerizers still run.
+/// on a bug, and then recovers like a restarted agent.
+/// <para>Recovery (agent restarted on the same work dir): before registering, the agent reads its task checkpoint
+/// (<see cref="AgentCheckpoint"/>), asks every containerizer which of its containers are alive
+/// (<see cref="IContainerizer.RecoverAsync"/>), re-attaches the tasks whose container lives, fails the non-terminal ones
+/// whose container is gone, kills and cleans up live containers no checkpointed task owns, then re-registers under the
+/// same agent id with its tasks and resends their unacknowledged updates.</para>
 /// </summary>
-public sealed class Agent : ReceiveActor, IWithTimers
+public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record RegisterTick { public static readonly RegisterTick Instance = new(); }
     private sealed record HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
     private sealed record RetryTick { public static readonly RetryTick Instance = new(); }
     private sealed record Launched(TaskId TaskId, ContainerStarted Started);
     private sealed record LaunchFailed(TaskId TaskId, string Error);
-    private sealed record Exited(TaskId TaskId, ContainerExit Exit);
+    /// <param name="Gone">The container was not found after an agent restart (its exit, if any, is unknown).</param>
+    private sealed record Exited(TaskId TaskId, ContainerExit Exit, bool Gone = false);
+    private sealed record Recovered(IReadOnlyList<TaskCheckpoint> Tasks, IReadOnlyDictionary<string, IReadOnlyList<RecoveredContainer>> Alive,
+        IReadOnlyDictionary<string, string> Failed);
+    private static readonly TimeSpan RecoverTimeout = TimeSpan.FromSeconds(30);
+    private const string GoneMessage = "Agent restarted and the container was gone";
 
     private readonly AgentSettings _settings;
     private readonly IActorRef _masterProxy;
@@ -31,6 +41,7 @@ public sealed class Agent : ReceiveActor, IWithTimers
     private IActorRef _master = ActorRefs.Nobody;
 
     public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(AgentSettings settings, IActorRef masterProxy, IReadOnlyList<IContainerizer> containerizers) =>
         Akka.Actor.Props.Create(() => new Agent(settings, masterProxy, containerizers));
@@ -42,7 +53,17 @@ public sealed class Agent : ReceiveActor, IWithTimers
         _containerizers = containerizers;
         _tasks = new AgentTaskTable(settings.StatusUpdateRetryMin, settings.StatusUpdateRetryMax);
         _agentId = AgentCheckpoint.ReadAgentId(settings.WorkDir);
+        Become(Recovering);
+    }
 
+    private void Recovering()
+    {
+        Receive<Recovered>(OnRecovered);
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Running()
+    {
         Receive<RegisterTick>(_ => SendRegistration());
         Receive<AgentRegistered>(OnRegistered);
         Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
@@ -66,7 +87,9 @@ public sealed class Agent : ReceiveActor, IWithTimers
         });
         Receive<StatusUpdateAcknowledgement>(m =>
         {
-            if (_tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow) is { } next) Send(m.FrameworkId, next);
+            var next = _tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow);
+            FlushCheckpoint();
+            if (next is not null) Send(m.FrameworkId, next);
         });
         Receive<RetryTick>(_ =>
         {
@@ -80,6 +103,102 @@ public sealed class Agent : ReceiveActor, IWithTimers
     {
         _log.Info("Agent starting on {0} with {1}; containerizers: {2}", _settings.Hostname, _settings.Resources,
             string.Join(",", _containerizers.Select(c => c.Name)));
+        StartRecovery();
+    }
+
+    /// <summary>Checkpointed tasks are read here (synchronously, small files); the containerizers answer asynchronously.</summary>
+    private void StartRecovery()
+    {
+        IReadOnlyList<TaskCheckpoint> tasks;
+        try
+        {
+            tasks = AgentCheckpoint.ReadTasks(_settings.WorkDir,
+                (file, error) => _log.Error("Skipping corrupt task checkpoint {0} (renamed to .corrupt): {1}", file, error));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error("Cannot read the task checkpoint in {0}; starting without recovered tasks: {1}", _settings.WorkDir, e.Message);
+            tasks = Array.Empty<TaskCheckpoint>();
+        }
+        if (_agentId is not { } agentId)
+        {
+            if (tasks.Count > 0) _log.Warning("Ignoring {0} checkpointed task(s): no agent id in {1}", tasks.Count, _settings.WorkDir);
+            Self.Tell(new Recovered(Array.Empty<TaskCheckpoint>(), new Dictionary<string, IReadOnlyList<RecoveredContainer>>(), new Dictionary<string, string>()));
+            return;
+        }
+        var self = Self;
+        var token = _shutdown.Token;
+        var containerizers = _containerizers;
+        Task.Run(async () =>
+        {
+            var alive = new Dictionary<string, IReadOnlyList<RecoveredContainer>>();
+            var failed = new Dictionary<string, string>();
+            foreach (var c in containerizers)
+            {
+                try { alive[c.Name] = await c.RecoverAsync(agentId.Value, token).WaitAsync(RecoverTimeout, token).ConfigureAwait(false); }
+                catch (Exception e) { failed[c.Name] = e.GetBaseException().Message; }
+            }
+            return new Recovered(tasks, alive, failed);
+        }).PipeTo(self);
+    }
+
+    private void OnRecovered(Recovered m)
+    {
+        foreach (var (name, error) in m.Failed) _log.Error("Containerizer {0} could not recover its containers: {1}", name, error);
+        var owned = new HashSet<string>();
+        foreach (var cp in m.Tasks)
+        {
+            var task = cp.ToTask();
+            _tasks.Add(task);
+            owned.Add(task.ContainerId);
+            var containerizer = ContainerizerOf(task);
+            var alive = containerizer is not null && m.Alive.TryGetValue(containerizer.Name, out var list) && list.Any(c => c.ContainerId == task.ContainerId);
+            if (task.State.IsTerminal())
+            {
+                // Its end is known; only its updates are still to be delivered. Make sure nothing of it runs or lingers.
+                if (containerizer is not null) KillAndCleanup(containerizer, task.ContainerId);
+                continue;
+            }
+            if (alive)
+            {
+                _log.Info("Recovered task {0} in live container {1} ({2})", task.Info.TaskId, task.ContainerId, containerizer!.Name);
+                task.Launched = true;
+                _tasks.Touch(task.Info.TaskId);
+                if (task.State is TaskState.TASK_STAGING or TaskState.TASK_STARTING) Update(task.Info.TaskId, TaskState.TASK_RUNNING);
+                Watch(task, containerizer);
+                if (task.KillRequested) Kill(task.Info.TaskId, task.KillGrace?.TotalSeconds);
+                continue;
+            }
+            _log.Warning("Task {0}: its container {1} is gone after the agent restart", task.Info.TaskId, task.ContainerId);
+            if (containerizer is null || !task.Launched || m.Failed.ContainsKey(containerizer.Name))
+            {
+                var msg = containerizer is null && task.Containerizer is { } name ? $"{GoneMessage} (containerizer '{name}' is not available)" : GoneMessage;
+                Update(task.Info.TaskId, TaskState.TASK_FAILED, msg, Reasons.ExecutorTerminated);
+                if (containerizer is not null) KillAndCleanup(containerizer, task.ContainerId);
+                continue;
+            }
+            // The containerizer may still know how it ended (same containerizer instance, or docker's exited container).
+            var self = Self;
+            var id = task.Info.TaskId;
+            var cid = task.ContainerId;
+            SafeWait(containerizer, cid, _shutdown.Token).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully
+                    ? new Exited(id, t.Result)
+                    : new Exited(id, new ContainerExit(cid, null, false, false, GoneMessage), Gone: true))
+                .PipeTo(self);
+        }
+        foreach (var c in _containerizers)
+        {
+            if (!m.Alive.TryGetValue(c.Name, out var list)) continue;
+            foreach (var orphan in list.Where(r => !owned.Contains(r.ContainerId)))
+            {
+                _log.Warning("Killing orphan container {0} ({1}, task {2}): no checkpointed task owns it", orphan.ContainerId, c.Name, orphan.TaskId);
+                KillAndCleanup(c, orphan.ContainerId);
+            }
+        }
+        FlushCheckpoint();
+        _log.Info("Agent recovered {0} task(s) from {1}", m.Tasks.Count, _settings.WorkDir);
+        Become(Running);
+        Stash.UnstashAll();
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, _settings.RegistrationRetryInterval);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
         Timers.StartPeriodicTimer("retry", RetryTick.Instance, TimeSpan.FromMilliseconds(Math.Min(1000, _settings.StatusUpdateRetryMin.TotalMilliseconds / 2)));
@@ -87,6 +206,44 @@ public sealed class Agent : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _shutdown.Cancel();
 
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        FlushCheckpoint();
+        return handled;
+    }
+
+    /// <summary>Writes every task changed by the last message (launch, state change, ack, kill request) and removes the files
+    /// of tasks that left the table. A failing write is logged: the task goes on, only its recovery is at risk.</summary>
+    private void FlushCheckpoint()
+    {
+        foreach (var (id, task) in _tasks.TakeChanged())
+        {
+            try
+            {
+                if (task is null) AgentCheckpoint.RemoveTask(_settings.WorkDir, id);
+                else AgentCheckpoint.WriteTask(_settings.WorkDir, TaskCheckpoint.Of(task));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.Error("Cannot checkpoint task {0}: {1}", id, e.Message);
+            }
+        }
+    }
+
+    /// <summary>WaitAsync as a task even when the containerizer throws at once (e.g. a container it does not know).</summary>
+    private static Task<ContainerExit> SafeWait(IContainerizer containerizer, string containerId, CancellationToken ct)
+    {
+        try { return containerizer.WaitAsync(containerId, ct); }
+        catch (Exception e) { return Task.FromException<ContainerExit>(e); }
+    }
+
+    private void KillAndCleanup(IContainerizer containerizer, string containerId)
+    {
+        Task.Run(() => containerizer.KillAsync(containerId, TimeSpan.Zero, CancellationToken.None))
+            .ContinueWith(_ => containerizer.CleanupAsync(containerId, CancellationToken.None)).Unwrap()
+            .ContinueWith(t => { if (t.IsFaulted) _log.Warning("Cleanup of container {0} failed: {1}", containerId, t.Exception?.GetBaseException().Message); });
+    }
     private AgentInfo Info => new()
     {
         Hostname = _settings.Hostname, Id = _agentId, Resources = _settings.Resources, Attributes = _settings.Attributes,
@@ -136,7 +293,9 @@ public sealed class Agent : ReceiveActor, IWithTimers
                 Update(task.TaskId, TaskState.TASK_FAILED, $"Task {task.TaskId} needs {need}", Reasons.ContainerLaunchFailed);
                 continue;
             }
+            entry.Containerizer = containerizer.Name;
             Update(task.TaskId, TaskState.TASK_STARTING);
+            FlushCheckpoint(); // before the container exists: a restart then finds its task, never an orphan
             Directory.CreateDirectory(sandbox);
             var self = Self;
             var id = task.TaskId;
@@ -150,26 +309,34 @@ public sealed class Agent : ReceiveActor, IWithTimers
     {
         if (_tasks.Find(m.TaskId) is not { } task) return;
         task.Launched = true;
-        var containerizer = ContainerizerOf(task);
+        _tasks.Touch(m.TaskId);
         Update(m.TaskId, TaskState.TASK_RUNNING);
-        var self = Self;
-        containerizer.WaitAsync(task.ContainerId, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
-            ? new Exited(m.TaskId, t.Result)
-            : new Exited(m.TaskId, new ContainerExit(task.ContainerId, null, false, false, t.Exception?.GetBaseException().Message ?? "wait cancelled")))
-            .PipeTo(self);
+        Watch(task, ContainerizerOf(task)!);
         if (task.KillRequested) Kill(m.TaskId, task.KillGrace?.TotalSeconds);
+    }
+
+    private void Watch(AgentTask task, IContainerizer containerizer)
+    {
+        var self = Self;
+        var id = task.Info.TaskId;
+        var cid = task.ContainerId;
+        SafeWait(containerizer, cid, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+            ? new Exited(id, t.Result)
+            : new Exited(id, new ContainerExit(cid, null, false, false, t.Exception?.GetBaseException().Message ?? "wait cancelled")))
+            .PipeTo(self);
     }
 
     private void OnExited(Exited m)
     {
         if (_tasks.Find(m.TaskId) is not { } task) return;
         var e = m.Exit;
-        if (task.KillRequested || e.KilledByRequest) Update(m.TaskId, TaskState.TASK_KILLED, "Task killed", null, e.ExitCode);
+        if (m.Gone) Update(m.TaskId, TaskState.TASK_FAILED, e.Message, Reasons.ExecutorTerminated);
+        else if (task.KillRequested || e.KilledByRequest) Update(m.TaskId, TaskState.TASK_KILLED, "Task killed", null, e.ExitCode);
         else if (e.OomKilled) Update(m.TaskId, TaskState.TASK_FAILED, e.Message, Reasons.ContainerLimitation, e.ExitCode);
         else if (e.ExitCode == 0) Update(m.TaskId, TaskState.TASK_FINISHED, "Command exited with status 0", null, 0);
         else Update(m.TaskId, TaskState.TASK_FAILED,
             e.ExitCode is { } code ? $"Command exited with status {code}" : e.Message, Reasons.CommandExecutorFailed, e.ExitCode);
-        ContainerizerOf(task).CleanupAsync(task.ContainerId, CancellationToken.None);
+        ContainerizerOf(task)?.CleanupAsync(task.ContainerId, CancellationToken.None);
     }
 
     private void Kill(TaskId id, double? graceSeconds)
@@ -178,12 +345,13 @@ public sealed class Agent : ReceiveActor, IWithTimers
         var grace = graceSeconds ?? task.Info.KillGracePeriodSeconds;
         task.KillRequested = true;
         task.KillGrace = grace is { } g ? TimeSpan.FromSeconds(g) : _settings.KillGracePeriod;
+        _tasks.Touch(id);
         if (!task.Launched)
         {
             // Not started yet: the kill happens once the launch completes (OnLaunched), or the launch failure ends it.
             return;
         }
-        ContainerizerOf(task).KillAsync(task.ContainerId, task.KillGrace.Value, _shutdown.Token);
+        ContainerizerOf(task)?.KillAsync(task.ContainerId, task.KillGrace.Value, _shutdown.Token);
     }
 
     private void OnReadSandboxFile(ReadSandboxFile m)
@@ -206,7 +374,9 @@ public sealed class Agent : ReceiveActor, IWithTimers
     private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
     {
         if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
-        if (_tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode) is { } now) Send(task.FrameworkId, now);
+        var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode);
+        FlushCheckpoint(); // as Mesos: an update is checkpointed before it is forwarded
+        if (now is not null) Send(task.FrameworkId, now);
     }
 
     private void Send(FrameworkId fw, TaskStatus status)
@@ -216,10 +386,9 @@ public sealed class Agent : ReceiveActor, IWithTimers
         target.Tell(new StatusUpdate(fw, status));
     }
 
-    private IContainerizer ContainerizerOf(AgentTask task) =>
-        task.Info.Container?.DockerImage is not null
-            ? _containerizers.First(c => c.Name == "docker")
-            : _containerizers.First(c => c.Name == "process");
+    /// <summary>The containerizer that launched the task (by name, as checkpointed); null if this agent no longer has it.</summary>
+    private IContainerizer? ContainerizerOf(AgentTask task) =>
+        task.Containerizer is { } name ? _containerizers.FirstOrDefault(c => c.Name == name) : null;
 
     private static ContainerLaunch ToLaunch(AgentId agent, FrameworkId fw, TaskInfo task, string containerId, string sandbox)
     {

@@ -17,6 +17,8 @@ public sealed record AgentSettings
     public TimeSpan StatusUpdateRetryMax { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan KillGracePeriod { get; init; } = TimeSpan.FromSeconds(3);
     public IReadOnlyList<string> Containerizers { get; init; } = new[] { "docker", "process" };
+    /// <summary>An agent-only node that sees no member with the master role for this long restarts its ActorSystem and joins its seeds again.</summary>
+    public TimeSpan MasterLostRejoinAfter { get; init; } = TimeSpan.FromSeconds(15);
 
     public static Config DefaultConfig() => EmbeddedConfig.Load(typeof(AgentSettings), "ClusterKernel.Agent.reference.conf");
 
@@ -39,6 +41,7 @@ public sealed record AgentSettings
             StatusUpdateRetryMin = c.GetTimeSpan("status-update-retry-min"),
             StatusUpdateRetryMax = c.GetTimeSpan("status-update-retry-max"),
             KillGracePeriod = c.GetTimeSpan("kill-grace-period"),
+            MasterLostRejoinAfter = c.GetTimeSpan("master-lost-rejoin-after"),
             Containerizers = c.GetString("containerizers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }

@@ -7,6 +7,8 @@ public sealed class AgentTask
     public required TaskInfo Info { get; init; }
     public required string ContainerId { get; init; }
     public required string Sandbox { get; init; }
+    /// <summary>Name of the containerizer that launched (or is launching) the task; Wait/Kill/Cleanup go to it. Null until one is chosen.</summary>
+    public string? Containerizer { get; set; }
     public TaskState State { get; set; } = TaskState.TASK_STAGING;
     public bool Launched { get; set; }
     public bool KillRequested { get; set; }
@@ -24,11 +26,24 @@ public sealed class AgentTask
 public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
 {
     private readonly Dictionary<TaskId, AgentTask> _tasks = new();
+    private readonly HashSet<TaskId> _dirty = new();
 
     public IReadOnlyCollection<AgentTask> Tasks => _tasks.Values;
     public AgentTask? Find(TaskId id) => _tasks.GetValueOrDefault(id);
     public bool Contains(TaskId id) => _tasks.ContainsKey(id);
-    public void Add(AgentTask task) => _tasks[task.Info.TaskId] = task;
+    public void Add(AgentTask task) { _tasks[task.Info.TaskId] = task; _dirty.Add(task.Info.TaskId); }
+
+    /// <summary>Marks a task whose checkpointed fields (launched, kill requested, containerizer) the caller changed.</summary>
+    public void Touch(TaskId id) { if (_tasks.ContainsKey(id)) _dirty.Add(id); }
+
+    /// <summary>Tasks changed since the last call, for the checkpoint: the task to write, or null when it left the table (delete).</summary>
+    public IReadOnlyList<(TaskId Id, AgentTask? Task)> TakeChanged()
+    {
+        if (_dirty.Count == 0) return Array.Empty<(TaskId, AgentTask?)>();
+        var changed = _dirty.Select(id => (id, _tasks.GetValueOrDefault(id))).ToList();
+        _dirty.Clear();
+        return changed;
+    }
 
     /// <summary>Records a new state. Returns the update to send now (when it became the head of the queue), else null.</summary>
     public TaskStatus? Update(TaskId id, TaskState state, AgentId agentId, DateTimeOffset now, string? message = null, string? reason = null, int? exitCode = null)
@@ -36,6 +51,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         var task = _tasks[id];
         if (!TaskStates.CanTransition(task.State, state)) return null;
         task.State = state;
+        _dirty.Add(id);
         var status = new TaskStatus
         {
             TaskId = id, State = state, AgentId = agentId, ExecutorId = new ExecutorId(id.Value), Message = message,
@@ -54,6 +70,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
     {
         if (!_tasks.TryGetValue(id, out var task) || task.Unacknowledged.Count == 0 || task.Unacknowledged[0].Uuid != uuid) return null;
         task.Unacknowledged.RemoveAt(0);
+        _dirty.Add(id);
         if (task.Unacknowledged.Count == 0)
         {
             if (task.State.IsTerminal()) _tasks.Remove(id);

@@ -15,25 +15,44 @@ namespace ClusterKernel.Hosting;
 /// <summary>
 /// One running ClusterKernel node: an ActorSystem joined to the cluster with the master singleton manager (master role), the
 /// singleton proxy, the HTTP API and the built-in command framework (master role), and an agent (agent role).
+/// <para>An agent-only node that sees no member with the master role for <c>clusterkernel.agent.master-lost-rejoin-after</c>
+/// (the only master restarted and formed a new cluster), or whose ActorSystem terminated under it (downed), starts a new
+/// ActorSystem with the same configuration that joins the seeds again. The containerizers belong to the node and outlive
+/// the ActorSystems; the new agent actor recovers its tasks from the work dir. <see cref="System"/>, <see cref="MasterProxy"/>
+/// and <see cref="Agent"/> always name the current incarnation.</para>
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
-    public ActorSystem System { get; }
+    private sealed record Incarnation(ActorSystem System, IActorRef MasterProxy, IActorRef? Agent);
+
+    private volatile Incarnation _current = null!;
+    public ActorSystem System => _current.System;
     public NodeOptions Options { get; }
-    public IActorRef MasterProxy { get; }
-    public IActorRef? Agent { get; private set; }
+    public IActorRef MasterProxy => _current.MasterProxy;
+    public IActorRef? Agent => _current.Agent;
     public IActorRef? CommandFramework { get; private set; }
     public string? HttpUrl { get; private set; }
     public IReadOnlyList<string> Containerizers { get; private set; } = Array.Empty<string>();
+    /// <summary>How many times this node replaced its ActorSystem to rejoin the cluster.</summary>
+    public int Restarts => _restarts;
+    /// <summary>Raised (on a thread-pool thread) after a new ActorSystem has started; the argument is the number of restarts so far.</summary>
+    public event Action<int>? Restarted;
     private WebApplication? _http;
     private readonly List<IDisposable> _disposables = new();
+    private readonly Akka.Configuration.Config _config;
+    private readonly AgentSettings? _agentSettings;
+    private IReadOnlyList<IContainerizer> _containerizers = Array.Empty<IContainerizer>();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private Task _monitor = Task.CompletedTask;
+    private int _restarts;
     private int _disposed;
 
-    private ClusterNode(ActorSystem system, NodeOptions options, IActorRef masterProxy)
+    private ClusterNode(NodeOptions options, Akka.Configuration.Config config, AgentSettings? agentSettings)
     {
-        System = system;
         Options = options;
-        MasterProxy = masterProxy;
+        _config = config;
+        _agentSettings = agentSettings;
     }
 
     public Address Address => Cluster.Get(System).SelfAddress;
@@ -44,24 +63,10 @@ public sealed class ClusterNode : IAsyncDisposable
         var config = NodeConfig.Build(options);
         var agentSettings = options.Agent ? AgentSettings.Create(config) : null; // validates --resources before starting anything
         Directory.CreateDirectory(options.DataDir);
-        var system = ActorSystem.Create(options.SystemName, config);
-        if (options.Master)
-        {
-            var settings = MasterSettings.Create(config);
-            var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval };
-            system.ActorOf(ClusterSingletonManager.Props(
-                Master.Master.SupervisedProps(settings, () => new HierarchicalAllocator(allocatorOptions)),
-                PoisonPill.Instance,
-                ClusterSingletonManagerSettings.Create(system).WithRole("master")), "master");
-        }
-        var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
-            ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");
-        var node = new ClusterNode(system, options, proxy);
-        // A master with no seeds starts a new cluster on its own (as the first seed node would).
-        if (options.Master && options.Seeds.Count == 0 && options.Port == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
-
+        var node = new ClusterNode(options, config, agentSettings);
         if (agentSettings is not null)
         {
+            // The node owns the containerizers: they hold process handles and outlive any ActorSystem restart.
             var containerizers = new List<IContainerizer>();
             foreach (var name in agentSettings.Containerizers)
             {
@@ -71,21 +76,116 @@ public sealed class ClusterNode : IAsyncDisposable
                     containerizers.Add(new ProcessContainerizer(Path.Combine(agentSettings.WorkDir, "meta", "process")));
             }
             foreach (var c in containerizers) if (c is IDisposable d) node._disposables.Add(d);
+            node._containerizers = containerizers;
             node.Containerizers = containerizers.Select(c => c.Name).ToList();
-            system.Log.Info($"Agent containerizers: {string.Join(",", node.Containerizers)} (docker endpoint {DockerContainerizer.ResolveEndpoint()})");
-            node.Agent = system.ActorOf(ClusterKernel.Agent.Agent.Props(agentSettings, proxy, containerizers), "agent");
         }
+        node._current = node.StartIncarnation();
         if (options.Master)
         {
-            node.CommandFramework = system.ActorOf(ClusterKernel.Framework.CommandFramework.Props(proxy), "ck-command");
+            node.CommandFramework = node.System.ActorOf(ClusterKernel.Framework.CommandFramework.Props(node.MasterProxy), "ck-command");
             if (options.HttpUrl is not null)
             {
-                node._http = HttpApi.Build(new HttpApiOptions { Url = options.HttpUrl }, system, proxy, node.CommandFramework);
+                node._http = HttpApi.Build(new HttpApiOptions { Url = options.HttpUrl }, node.System, node.MasterProxy, node.CommandFramework);
                 await node._http.StartAsync(ct);
                 node.HttpUrl = node._http.Urls.FirstOrDefault() ?? options.HttpUrl;
             }
         }
+        else if (agentSettings is not null)
+        {
+            node._monitor = Task.Run(() => node.MonitorMastersAsync(agentSettings.MasterLostRejoinAfter));
+        }
         return node;
+    }
+
+    private Incarnation StartIncarnation()
+    {
+        var system = ActorSystem.Create(Options.SystemName, _config);
+        if (Options.Master)
+        {
+            var settings = MasterSettings.Create(_config);
+            var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval };
+            system.ActorOf(ClusterSingletonManager.Props(
+                Master.Master.SupervisedProps(settings, () => new HierarchicalAllocator(allocatorOptions)),
+                PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system).WithRole("master")), "master");
+        }
+        var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
+            ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");
+        // A master with no seeds starts a new cluster on its own (as the first seed node would).
+        if (Options.Master && Options.Seeds.Count == 0 && Options.Port == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+        IActorRef? agent = null;
+        if (_agentSettings is not null)
+        {
+            system.Log.Info($"Agent containerizers: {string.Join(",", Containerizers)} (docker endpoint {DockerContainerizer.ResolveEndpoint()})");
+            agent = system.ActorOf(ClusterKernel.Agent.Agent.Props(_agentSettings, proxy, _containerizers), "agent");
+        }
+        return new Incarnation(system, proxy, agent);
+    }
+
+    /// <summary>Agent-only nodes: restarts the ActorSystem when no master-role member has been seen (Up and reachable) for
+    /// <paramref name="rejoinAfter"/>, or when the ActorSystem terminated without this node being disposed (e.g. downed).</summary>
+    private async Task MonitorMastersAsync(TimeSpan rejoinAfter)
+    {
+        var poll = TimeSpan.FromMilliseconds(Math.Clamp(rejoinAfter.TotalMilliseconds / 10, 50, 1000));
+        var lastSeen = DateTime.UtcNow;
+        var ct = _stopping.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(poll, ct); }
+            catch (OperationCanceledException) { return; }
+            var current = _current;
+            string? why = null;
+            if (current.System.WhenTerminated.IsCompleted) why = "its ActorSystem terminated";
+            else if (MasterVisible(current.System)) lastSeen = DateTime.UtcNow;
+            else if (DateTime.UtcNow - lastSeen >= rejoinAfter) why = $"no master in the cluster for {rejoinAfter}";
+            if (why is null) continue;
+            try
+            {
+                await RestartAsync(why, ct);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (Exception e)
+            {
+                // Could not start the new system (e.g. the port is still taken): try again after another interval.
+                Console.Error.WriteLine($"ck: agent node could not restart its ActorSystem: {e.GetBaseException().Message}");
+            }
+            lastSeen = DateTime.UtcNow;
+        }
+    }
+
+    private static bool MasterVisible(ActorSystem system)
+    {
+        try
+        {
+            var state = Cluster.Get(system).State;
+            return state.Members.Any(m => m.HasRole("master") && m.Status == MemberStatus.Up && !state.Unreachable.Contains(m));
+        }
+        catch (Exception) { return false; } // system shutting down
+    }
+
+    private async Task RestartAsync(string why, CancellationToken ct)
+    {
+        await _lifecycle.WaitAsync(ct);
+        try
+        {
+            if (Volatile.Read(ref _disposed) == 1) return;
+            var old = _current;
+            old.System.Log.Warning("Agent node restarting its ActorSystem and rejoining the seeds: {0}", why);
+            if (!old.System.WhenTerminated.IsCompleted)
+                await CoordinatedShutdown.Get(old.System).Run(new RejoinReason());
+            await old.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            _current = StartIncarnation();
+            var n = Interlocked.Increment(ref _restarts);
+            _current.System.Log.Warning("Agent node started ActorSystem incarnation {0}", n + 1);
+            Restarted?.Invoke(n);
+        }
+        finally { _lifecycle.Release(); }
+    }
+
+    private sealed class RejoinReason : CoordinatedShutdown.Reason
+    {
+        public override int ExitCode => 0;
+        public override string ToString() => "agent node rejoining the cluster";
     }
 
     /// <summary>Completes when this node is Up in the cluster.</summary>
@@ -102,6 +202,10 @@ public sealed class ClusterNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _stopping.Cancel();
+        try { await _monitor; } catch (Exception) { /* stopping anyway */ }
+        await _lifecycle.WaitAsync();
+        _lifecycle.Release();
         if (_http is not null)
         {
             try { using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)); await _http.StopAsync(cts.Token); } catch (Exception) { /* shutting down anyway */ }

@@ -140,6 +140,12 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             // Same master, agent reconnected (or duplicate): refresh its connection, keep its tasks.
             foreach (var t in _state.TasksOnAgent(id).Where(t => t.State == TaskState.TASK_UNREACHABLE)) wasUnreachable.Add((t.FrameworkId, t.Info.TaskId));
+            // Tasks the agent no longer reports are gone with its old state (e.g. a lost checkpoint): Mesos reports them LOST.
+            var reported = m.Tasks.Select(r => (r.FrameworkId, r.Task.TaskId)).ToHashSet();
+            var now = Now();
+            foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal() && !reported.Contains((t.FrameworkId, t.Info.TaskId))).ToList())
+                SendToFramework(t.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_LOST,
+                    "Task was not reported by the agent on re-registration", Reasons.AgentRestarted, now)));
             RemoveAgentRuntime(id, lost: false);
         }
         void Admit()

@@ -227,4 +227,17 @@ public sealed class MasterSpec : TestKit
         back.ExpectMsg<AgentRegistered>(Wait);
         Assert.Equal(task.TaskId, back.FishForMessage<KillTaskOnAgent>(_ => true, Wait).TaskId);
     }
+
+    [Fact]
+    public void A_task_the_agent_no_longer_reports_when_it_reregisters_is_TASK_LOST()
+    {
+        var agent = CreateTestProbe();
+        var (fw, _, agentId, task) = RunningTask(new FrameworkInfo { Name = "classic" }, agent);
+
+        _master.Tell(new ReregisterAgent(AgentInfo() with { Id = agentId }, Array.Empty<TaskReport>(), agent.Ref), agent.Ref);
+
+        var lost = fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == task.TaskId, Wait).Status;
+        Assert.Equal(TaskState.TASK_LOST, lost.State);
+        Assert.Equal(Reasons.AgentRestarted, lost.Reason);
+    }
 }

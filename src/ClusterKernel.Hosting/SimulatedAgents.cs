@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
 using ClusterKernel.Agent;
 using ClusterKernel.Agent.Containerizers;
 
@@ -39,6 +40,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
     private readonly List<IActorRef> _agents = new();
     private readonly List<SimulatedContainerizer> _containerizers = new();
     private int _disposed;
+    private bool _ownsSystem;
 
     private SimulatedAgents(ActorSystem system, IActorRef proxy)
     {
@@ -63,7 +65,29 @@ public sealed class SimulatedAgents : IAsyncDisposable
         var system = ActorSystem.Create(o.SystemName, config);
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
             ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");
-        var node = new SimulatedAgents(system, proxy);
+        var node = new SimulatedAgents(system, proxy) { _ownsSystem = true };
+        await node.AddAgentsAsync(o, template, ct);
+        return node;
+    }
+
+    /// <summary>Adds the agents to an ActorSystem that is already a cluster member (e.g. the master's own, so that no message
+    /// between master and agents is serialized); <paramref name="config"/> is that system's configuration. Disposing stops only the agents.</summary>
+    public static async Task<SimulatedAgents> StartInAsync(ActorSystem system, IActorRef masterProxy, Akka.Configuration.Config config,
+        SimulatedAgentsOptions o, CancellationToken ct = default)
+    {
+        var template = AgentSettings.Create(ConfigurationFactory.ParseString(
+            $"clusterkernel.agent.resources = \"{o.Resources}\"\nclusterkernel.agent.work-dir = \"{o.DataDir}\"\nclusterkernel.agent.containerizers = \"simulated\"").WithFallback(config));
+        Directory.CreateDirectory(o.DataDir);
+        var node = new SimulatedAgents(system, masterProxy);
+        await node.AddAgentsAsync(o, template, ct);
+        return node;
+    }
+
+    private async Task AddAgentsAsync(SimulatedAgentsOptions o, AgentSettings template, CancellationToken ct)
+    {
+        var node = this;
+        var system = System;
+        var proxy = MasterProxy;
         var started = DateTime.UtcNow;
         for (var i = 0; i < o.Count; i++)
         {
@@ -77,13 +101,16 @@ public sealed class SimulatedAgents : IAsyncDisposable
             node._containerizers.Add(sim);
             node._agents.Add(system.ActorOf(ClusterKernel.Agent.Agent.Props(settings, proxy, ContainerizerFactory.WithLegacyNameAlias(new IContainerizer[] { sim })), "agent-" + i));
         }
-        return node;
     }
 
     /// <summary>Leaves the cluster gracefully and stops every agent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        if (_ownsSystem) await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        else foreach (var a in _agents) await a.GracefulStop(TimeSpan.FromSeconds(10));
+        foreach (var c in _containerizers) c.Dispose();
+        _containerizers.Clear();
+        _agents.Clear();
     }
 }

@@ -11,7 +11,7 @@ namespace ClusterKernel.Agent.Containerizers;
 /// <see cref="KillAsync"/> ends a task with <see cref="ContainerExit.KilledByRequest"/>. No sandbox is created.</para>
 /// Selected by <c>clusterkernel.agent.containerizers = "simulated"</c>; never use it for real work.
 /// </summary>
-public sealed class SimulatedContainerizer : IContainerizer
+public sealed class SimulatedContainerizer : IContainerizer, IDisposable
 {
     public const string ContainerizerName = "simulated";
 
@@ -73,6 +73,13 @@ public sealed class SimulatedContainerizer : IContainerizer
     {
         if (_containers.TryRemove(containerId, out var r)) r.Timer?.Dispose();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Stops every simulated task's timer (their waits never complete) and forgets them.</summary>
+    public void Dispose()
+    {
+        foreach (var r in _containers.Values) r.Timer?.Dispose();
+        _containers.Clear();
     }
 
     /// <summary><c>sleep N</c> → N seconds; null when the command is not a sleep.</summary>

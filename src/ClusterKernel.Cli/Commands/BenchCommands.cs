@@ -60,9 +60,11 @@ public static class BenchCommands
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
         var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
+        var single = new Option<bool>("--single-system") { Description = "Run agents and frameworks inside the master's ActorSystem (no remoting, no serialization)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem, single, dataDir,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -76,7 +78,8 @@ public static class BenchCommands
                 Shape = r.GetValue(shape)!, Command = r.GetValue(command)!, AgentResources = r.GetValue(resources)!,
                 Duration = TimeSpan.FromSeconds(r.GetValue(duration)), Timeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
                 PollState = r.GetValue(pollState), RegistrationsPerSecond = r.GetValue(rate),
-                MeasureMasterMemory = !r.GetValue(noMasterMem),
+                MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
+                DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
                 Log = s => Console.Error.WriteLine(s),
             };

@@ -11,7 +11,7 @@ namespace ClusterKernel.Hosting.Bench;
 public sealed record SubmitTasks(int Count);
 public sealed record GetBenchStats { public static readonly GetBenchStats Instance = new(); }
 /// <summary>Stopwatch timestamps per task (0 = not yet); index = task number within the framework.</summary>
-public sealed record BenchStats(bool Subscribed, int Submitted, int Launched, int Running, int Failed, long[] SubmittedAt, long[] RunningAt);
+public sealed record BenchStats(bool Subscribed, int Submitted, int Launched, int Running, int Failed, long[] SubmittedAt, long[] LaunchedAt, long[] StartingAt, long[] RunningAt);
 
 /// <summary>
 /// A framework for <c>ck bench</c>: keeps a queue of submitted tasks of one shape, packs as many as fit into each offer
@@ -25,7 +25,7 @@ public sealed class BenchFramework : FrameworkActor
     private readonly Res _shape;
     private readonly double _cpus, _mem, _disk;
     private readonly CommandInfo _command;
-    private readonly long[] _submittedAt, _runningAt;
+    private readonly long[] _submittedAt, _launchedAt, _startingAt, _runningAt;
     private readonly Queue<int> _pending = new();
     private int _submitted, _launched, _running, _failed;
     private bool _suppressed;
@@ -44,6 +44,8 @@ public sealed class BenchFramework : FrameworkActor
         _command = new CommandInfo { Value = command, Shell = true };
         _submittedAt = new long[capacity];
         _runningAt = new long[capacity];
+        _launchedAt = new long[capacity];
+        _startingAt = new long[capacity];
         Receive<SubmitTasks>(m =>
         {
             var now = Stopwatch.GetTimestamp();
@@ -55,7 +57,7 @@ public sealed class BenchFramework : FrameworkActor
             if (_suppressed && IsSubscribed) { Revive(); _suppressed = false; }
         });
         Receive<GetBenchStats>(_ => Sender.Tell(new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed,
-            (long[])_submittedAt.Clone(), (long[])_runningAt.Clone())));
+            (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone())));
     }
 
     protected override void OnResourceOffers(IReadOnlyList<Offer> offers)
@@ -67,9 +69,11 @@ public sealed class BenchFramework : FrameworkActor
             var n = Math.Min(fit, _pending.Count);
             if (n <= 0) { unused.Add(offer.Id); continue; }
             var tasks = new List<TaskInfo>(n);
+            var now = Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++)
             {
                 var index = _pending.Dequeue();
+                _launchedAt[index] = now;
                 tasks.Add(new TaskInfo
                 {
                     TaskId = new TaskId(_prefix + index), Name = _prefix + index, AgentId = offer.AgentId, Resources = _shape, Command = _command,
@@ -96,6 +100,7 @@ public sealed class BenchFramework : FrameworkActor
         var id = status.TaskId.Value;
         if (!id.StartsWith(_prefix, StringComparison.Ordinal) || !int.TryParse(id.AsSpan(_prefix.Length), out var index) ||
             index < 0 || index >= _runningAt.Length) return;
+        if (status.State == TaskState.TASK_STARTING && _startingAt[index] == 0) _startingAt[index] = Stopwatch.GetTimestamp();
         if (status.State == TaskState.TASK_RUNNING && _runningAt[index] == 0) { _runningAt[index] = Stopwatch.GetTimestamp(); _running++; }
         else if (status.State is TaskState.TASK_FAILED or TaskState.TASK_LOST or TaskState.TASK_ERROR or TaskState.TASK_DROPPED && _runningAt[index] == 0)
         {

@@ -33,6 +33,8 @@ public sealed record ScaleBenchOptions
     /// <summary>Extra HOCON for every node of the bench (e.g. allocation interval).</summary>
     public string? ExtraHocon { get; init; }
     public Action<string>? Log { get; init; }
+    /// <summary>Agents and frameworks in the master's own ActorSystem: no remoting, no serialization (isolates the master's own cost).</summary>
+    public bool SingleSystem { get; init; }
 }
 
 public sealed record ScaleBenchResult(
@@ -43,7 +45,7 @@ public sealed record ScaleBenchResult(
     IReadOnlyDictionary<string, double> AllocatorMetrics,
     long MemBaseline, long MemAfterAgents, long MemAfterTasks, long? MemMasterOnly,
     double StateFirstMs, double StateMedianMs, double StateMaxMs, int StateTasks,
-    double? PolledStateMaxMs, double CpuSeconds, string Table);
+    double? PolledStateMaxMs, double CpuSeconds, double RunCpuSeconds, double RunWallSeconds, double RunGcPauseSeconds, int RunGcs, string Table);
 
 /// <summary>
 /// The in-process load generator behind <c>ck bench</c>: a master node (no HTTP), a node of simulated agents, and a node of
@@ -59,6 +61,12 @@ public static class ScaleBench
         akka.remote.dot-netty.tcp.maximum-frame-size = 32MiB
         akka.remote.dot-netty.tcp.send-buffer-size = 64MiB
         akka.remote.dot-netty.tcp.receive-buffer-size = 64MiB
+        # Three ActorSystems share 2 cores: a burst of launches delays cluster heartbeats by seconds, and with the production
+        # settings (3 s pause, SBR down-all-when-unstable) the cluster downs itself mid-run. The bench measures throughput, so it
+        # tolerates long pauses; docs/benchmarks.md "Scale" reports what happens with the production settings.
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 60s
+        akka.cluster.split-brain-resolver.stable-after = 60s
+        akka.cluster.split-brain-resolver.down-all-when-unstable = off
         """;
 
     public static async Task<ScaleBenchResult> RunAsync(ScaleBenchOptions o, CancellationToken ct = default)
@@ -82,21 +90,30 @@ public static class ScaleBench
         var memBaseline = Mem();
         Log($"master up at {master.Address}; managed heap {memBaseline / 1e6:F1} MB");
 
-        var fwNode = await ClusterNode.StartAsync(new NodeOptions { Port = 0, Seeds = seeds, DataDir = Path.Combine(dataDir, "frameworks"), HttpUrl = null, ExtraHocon = hocon }, ct);
-        await fwNode.WhenUp(TimeSpan.FromSeconds(60));
+        ClusterNode? fwNode = null;
+        if (!o.SingleSystem)
+        {
+            fwNode = await ClusterNode.StartAsync(new NodeOptions { Port = 0, Seeds = seeds, DataDir = Path.Combine(dataDir, "frameworks"), HttpUrl = null, ExtraHocon = hocon }, ct);
+            await fwNode.WhenUp(TimeSpan.FromSeconds(60));
+        }
+        var fwSystem = fwNode?.System ?? master.System;
+        var fwProxy = fwNode?.MasterProxy ?? master.MasterProxy;
         var frameworks = new List<IActorRef>();
         var share = Enumerable.Range(0, o.Frameworks).Select(i => o.Tasks / o.Frameworks + (i < o.Tasks % o.Frameworks ? 1 : 0)).ToArray();
         for (var i = 0; i < o.Frameworks; i++)
-            frameworks.Add(fwNode.System.ActorOf(BenchFramework.Props(fwNode.MasterProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command), $"bench{i}"));
+            frameworks.Add(fwSystem.ActorOf(BenchFramework.Props(fwProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command), $"bench{i}"));
         await Until(async () => (await Stats(frameworks)).All(s => s.Subscribed), TimeSpan.FromSeconds(60), "frameworks subscribed");
         Log($"{o.Frameworks} frameworks subscribed");
 
         var regWatch = Stopwatch.StartNew();
-        var agents = await SimulatedAgents.StartAsync(new SimulatedAgentsOptions
+        var agentOptions = new SimulatedAgentsOptions
         {
             Count = o.Agents, Resources = o.AgentResources, Seeds = seeds, DataDir = Path.Combine(dataDir, "agents"),
             RegistrationsPerSecond = o.RegistrationsPerSecond, ExtraHocon = hocon,
-        }, ct);
+        };
+        var agents = o.SingleSystem
+            ? await SimulatedAgents.StartInAsync(master.System, master.MasterProxy, master.System.Settings.Config, agentOptions, ct)
+            : await SimulatedAgents.StartAsync(agentOptions, ct);
         await Until(async () =>
         {
             var m = await master.MasterProxy.Ask<MetricsSnapshot>(GetMetrics.Instance, TimeSpan.FromSeconds(30));
@@ -121,6 +138,9 @@ public static class ScaleBench
         }) : Task.CompletedTask;
 
         // Submission: evenly over Duration, round-robin over frameworks by their shares.
+        var runCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var runPause0 = GC.GetTotalPauseDuration();
+        var runGcs0 = GC.CollectionCount(0);
         var start = Stopwatch.GetTimestamp();
         var sent = new int[o.Frameworks];
         var total = 0;
@@ -158,18 +178,18 @@ public static class ScaleBench
             }
             await Task.Delay(200, ct);
         }
+        var runCpu = (Process.GetCurrentProcess().TotalProcessorTime - runCpu0).TotalSeconds;
+        var runPause = (GC.GetTotalPauseDuration() - runPause0).TotalSeconds;
+        var runGcs = GC.CollectionCount(0) - runGcs0;
+        var runWall = Stopwatch.GetElapsedTime(start).TotalSeconds;
         pollCts.Cancel();
         await poller;
 
         // Throughput and latency from the per-task timestamps.
-        var subs = stats.SelectMany(s => s.SubmittedAt.Select((at, i) => (First: at, Second: s.RunningAt[i]))).Where(p => p.First != 0 && p.Second != 0).ToList();
-        var runningCount = subs.Count;
-        var latencies = subs.Select(p => (p.Second - p.First) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
-        var runTimes = subs.Select(p => (p.Second - start) / (double)Stopwatch.Frequency).OrderBy(x => x).ToArray();
-        var runSeconds = runTimes.Length > 0 ? runTimes[^1] : 0;
-        var overall = runSeconds > 0 ? runningCount / runSeconds : 0;
-        var (median, slowest) = Rates(runTimes);
-        Log($"{runningCount}/{o.Tasks} running after {runSeconds:F1} s");
+        var summary = Summarise(stats, start);
+        var failed = stats.Sum(s => s.Failed);
+        stats = Array.Empty<BenchStats>(); // the timestamps must not count as the master's memory below
+        Log($"{summary.Running}/{o.Tasks} running after {summary.RunSeconds:F1} s; TASK_RUNNING per second: {summary.PerSecond}");
 
         // Allocator, /state, memory.
         var metrics = (await master.MasterProxy.Ask<MetricsSnapshot>(GetMetrics.Instance, TimeSpan.FromSeconds(60))).Values
@@ -190,9 +210,13 @@ public static class ScaleBench
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
 
         long? memMasterOnly = null;
+        foreach (var f in frameworks) if (o.SingleSystem) await f.GracefulStop(TimeSpan.FromSeconds(10));
         await agents.DisposeAsync();
-        await fwNode.DisposeAsync();
-        if (o.MeasureMasterMemory)
+        if (fwNode is not null) await fwNode.DisposeAsync();
+        agents = null!;
+        fwNode = null;
+        frameworks.Clear();
+        if (o.MeasureMasterMemory && !o.SingleSystem)
         {
             await Task.Delay(3000, ct); // let the master notice both nodes left
             memMasterOnly = Mem();
@@ -201,11 +225,33 @@ public static class ScaleBench
 
         var sortedState = stateTimes.OrderBy(x => x).ToArray();
         double? polledMax = polled.Count > 0 ? polled.Max() : null;
-        var result = new ScaleBenchResult(o.Agents, o.Frameworks, o.Tasks, runningCount, stats.Sum(s => s.Failed), registration, runSeconds,
-            overall, median, slowest, Pct(latencies, 0.5), Pct(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : double.NaN,
+        var result = new ScaleBenchResult(o.Agents, o.Frameworks, o.Tasks, summary.Running, failed, registration, summary.RunSeconds,
+            summary.Overall, summary.Median, summary.Slowest, summary.P50, summary.P99, summary.Max,
             metrics, memBaseline, memAgents, memTasks, memMasterOnly, stateTimes[0], sortedState[sortedState.Length / 2], sortedState[^1], stateTasks,
-            polledMax, cpu, "");
+            polledMax, cpu, runCpu, runWall, runPause, runGcs, "");
         return result with { Table = Render(result, o) };
+    }
+
+    private sealed record Summary(int Running, double RunSeconds, double Overall, double Median, double? Slowest, double P50, double P99, double Max, string PerSecond);
+
+    private static Summary Summarise(BenchStats[] stats, long start)
+    {
+        var subs = stats.SelectMany(s => s.SubmittedAt.Select((at, i) => (First: at, Second: s.RunningAt[i]))).Where(p => p.First != 0 && p.Second != 0).ToList();
+        var latencies = subs.Select(p => (p.Second - p.First) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
+        var runTimes = subs.Select(p => (p.Second - start) / (double)Stopwatch.Frequency).OrderBy(x => x).ToArray();
+        var runSeconds = runTimes.Length > 0 ? runTimes[^1] : 0;
+        var (median, slowest) = Rates(runTimes);
+        var perSecond = string.Join(" ", runTimes.GroupBy(t => (int)Math.Floor(t)).Select(g => $"{g.Key}s:{g.Count()}"));
+        // Where the time goes: submission -> ACCEPT sent (offers), ACCEPT -> TASK_STARTING seen (master + agent + 2 hops), STARTING -> RUNNING.
+        string Phase(Func<BenchStats, long[]> from, Func<BenchStats, long[]> to)
+        {
+            var d = stats.SelectMany(s => from(s).Select((a, i) => (a, b: to(s)[i]))).Where(p => p.a != 0 && p.b != 0)
+                .Select(p => (p.b - p.a) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
+            return d.Length == 0 ? "n/a" : $"p50 {Pct(d, 0.5):F0} / p99 {Pct(d, 0.99):F0} ms";
+        }
+        perSecond += $"; submit->accept {Phase(s => s.SubmittedAt, s => s.LaunchedAt)}, accept->STARTING {Phase(s => s.LaunchedAt, s => s.StartingAt)}, STARTING->RUNNING {Phase(s => s.StartingAt, s => s.RunningAt)}";
+        return new Summary(subs.Count, runSeconds, runSeconds > 0 ? subs.Count / runSeconds : 0, median, slowest,
+            Pct(latencies, 0.5), Pct(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : double.NaN, perSecond);
     }
 
     private static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks) =>
@@ -256,7 +302,7 @@ public static class ScaleBench
         var perTask = (r.MemAfterTasks - r.MemAfterAgents) / (double)Math.Max(1, r.Running);
         var sb = new StringBuilder();
         sb.AppendLine($"ck bench: {r.Agents} agents ({o.AgentResources}), {r.Frameworks} frameworks in {o.Roles} roles, {r.Tasks} tasks of {o.Shape} `{o.Command}`, " +
-                      $"submitted over {o.Duration.TotalSeconds:F0} s{(o.PollState ? ", /state polled every 1 s" : "")}");
+                      $"submitted over {o.Duration.TotalSeconds:F0} s{(o.SingleSystem ? ", all in the master's ActorSystem (no remoting)" : ", three ActorSystems over loopback remoting")}{(o.PollState ? ", /state polled every 1 s" : "")}");
         var rows = new List<(string, string)>
         {
             ("tasks RUNNING / failed", $"{r.Running} / {r.Failed}"),
@@ -275,7 +321,10 @@ public static class ScaleBench
             ("heap: master alone after agents+frameworks left", r.MemMasterOnly is { } m
                 ? $"{F(m / 1e6)} MB (+{F((m - r.MemBaseline) / 1e6)} MB = {F((m - r.MemBaseline) / 1024.0 / Math.Max(1, r.Agents))} KB/agent or {F((m - r.MemBaseline) / 1024.0 / Math.Max(1, r.Running), "F2")} KB/task if all of it were one kind)"
                 : "not measured"),
-            ("process CPU", $"{F(r.CpuSeconds)} s"),
+            ("process CPU, whole bench", $"{F(r.CpuSeconds)} s"),
+            ("process CPU during the run (all nodes)", $"{F(r.RunCpuSeconds, "F2")} s in {F(r.RunWallSeconds, "F2")} s wall = {F(r.RunCpuSeconds / Math.Max(1e-9, r.RunWallSeconds), "F2")} cores; {F(r.RunCpuSeconds * 1e6 / Math.Max(1, r.Running), "F0")} us CPU per task"),
+            ("  => tasks/s if 2 cores were ours (CPU-bound estimate)", F(r.Running / Math.Max(1e-9, r.RunCpuSeconds) * Environment.ProcessorCount, "F0")),
+            ("GC during the run", $"{r.RunGcs} gen0+ collections, {F(r.RunGcPauseSeconds * 1000, "F0")} ms paused"),
         };
         var w = rows.Max(x => x.Item1.Length);
         foreach (var (k, v) in rows) sb.AppendLine($"  {k.PadRight(w)}  {v}");

@@ -8,6 +8,8 @@ ThreadPool.SetMinThreads(Math.Max(worker, 32), Math.Max(io, 32));
 var root = new RootCommand("ck — ClusterKernel, a cluster resource manager in the line of Apache Mesos.")
 {
     ServerCommands.Master(), ServerCommands.Agent(), ServerCommands.Up(), RunCommand.Create(), StateCommand.Create(),
+    BenchCommands.Agents(),
+    BenchCommands.Bench(),
 };
 var parse = root.Parse(args);
 // Usage errors are one line and exit 2, like every other argument error of ck.

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using ClusterKernel.Hosting;
+using ClusterKernel.Hosting.Bench;
+
+namespace ClusterKernel.Cli.Commands;
+
+/// <summary><c>ck agents --simulate N</c> and <c>ck bench</c>: scale testing with simulated agents (no processes, no containers).</summary>
+public static class BenchCommands
+{
+    public static Command Agents()
+    {
+        var simulate = new Option<int>("--simulate") { Description = "Number of simulated agents to run in this process (required)", Required = true };
+        var resources = new Option<string>("--resources") { Description = "Resources of every agent (Mesos syntax)", DefaultValueFactory = _ => "cpus:8;mem:32768;disk:100000;ports:[31000-32000]" };
+        var master = new Option<string>("--master") { Description = "HOST:PORT of a master node to join (cluster port)", Required = true };
+        var host = new Option<string>("--host") { Description = "Address to bind and announce", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Cluster port of this node; 0 = any", DefaultValueFactory = _ => 0 };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Agents' work directories go under DATA_DIR/agent-<i> (default: a new temp directory)" };
+        var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("agents", "Run many simulated agents (scale tests and benchmarks only: tasks run in memory, `sleep N` lasts N seconds)")
+        {
+            simulate, resources, master, host, port, dataDir, rate,
+        };
+        cmd.SetAction(async (r, ct) =>
+        {
+            var n = r.GetValue(simulate);
+            if (n <= 0) { Console.Error.WriteLine("ck: --simulate must be a positive number of agents"); return 2; }
+            if (!ClusterKernel.Resources.Resources.TryParse(r.GetValue(resources), out _, out var err)) { Console.Error.WriteLine($"ck: --resources: {err}"); return 2; }
+            var dir = r.GetValue(dataDir) is { } d ? Path.GetFullPath(d) : Path.Combine(Path.GetTempPath(), "ck-sim-" + Guid.NewGuid().ToString("N")[..8]);
+            SimulatedAgents node;
+            try
+            {
+                node = await SimulatedAgents.StartAsync(new SimulatedAgentsOptions
+                {
+                    Count = n, Resources = r.GetValue(resources)!, Seeds = new[] { r.GetValue(master)! }, Host = r.GetValue(host)!,
+                    Port = r.GetValue(port), DataDir = dir, RegistrationsPerSecond = r.GetValue(rate), ExtraHocon = ScaleBench.BenchHocon,
+                }, ct);
+            }
+            catch (OperationCanceledException) { return 130; }
+            Console.WriteLine($"{n} simulated agents (agent-0..{n - 1}, hostnames sim-0..) at {node.Address}, work dirs under {dir}. Ctrl+C stops them.");
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            await node.DisposeAsync();
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Bench()
+    {
+        var agents = new Option<int>("--agents") { Description = "Simulated agents", DefaultValueFactory = _ => 200 };
+        var frameworks = new Option<int>("--frameworks") { Description = "Frameworks", DefaultValueFactory = _ => 5 };
+        var roles = new Option<int>("--roles") { Description = "Roles the frameworks are spread over", DefaultValueFactory = _ => 3 };
+        var tasks = new Option<int>("--tasks") { Description = "Tasks in total", DefaultValueFactory = _ => 5000 };
+        var shape = new Option<string>("--shape") { Description = "Resources of every task", DefaultValueFactory = _ => "cpus:0.1;mem:32" };
+        var command = new Option<string>("--command") { Description = "Task command (simulated: `sleep N` runs N seconds)", DefaultValueFactory = _ => "sleep 30" };
+        var resources = new Option<string>("--resources") { Description = "Resources of every agent", DefaultValueFactory = _ => "cpus:8;mem:32768;disk:100000;ports:[31000-32000]" };
+        var duration = new Option<double>("--duration") { Description = "Spread submissions evenly over this many seconds; 0 = all at once", DefaultValueFactory = _ => 0 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for TASK_RUNNING after the last submission", DefaultValueFactory = _ => 300 };
+        var pollState = new Option<bool>("--poll-state") { Description = "Ask the master for /state (GetClusterState) every second during the run" };
+        var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
+        var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
+        var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
+        var single = new Option<bool>("--single-system") { Description = "Run agents and frameworks inside the master's ActorSystem (no remoting, no serialization)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
+        var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
+        {
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem, single, dataDir,
+        };
+        cmd.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(agents) <= 0 || r.GetValue(frameworks) <= 0 || r.GetValue(tasks) < 0 || r.GetValue(roles) <= 0)
+            { Console.Error.WriteLine("ck: --agents, --frameworks and --roles must be positive, --tasks not negative"); return 2; }
+            foreach (var (flag, text) in new[] { ("--shape", r.GetValue(shape)!), ("--resources", r.GetValue(resources)!) })
+                if (!ClusterKernel.Resources.Resources.TryParse(text, out _, out var err)) { Console.Error.WriteLine($"ck: {flag}: {err}"); return 2; }
+            var options = new ScaleBenchOptions
+            {
+                Agents = r.GetValue(agents), Frameworks = r.GetValue(frameworks), Roles = r.GetValue(roles), Tasks = r.GetValue(tasks),
+                Shape = r.GetValue(shape)!, Command = r.GetValue(command)!, AgentResources = r.GetValue(resources)!,
+                Duration = TimeSpan.FromSeconds(r.GetValue(duration)), Timeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
+                PollState = r.GetValue(pollState), RegistrationsPerSecond = r.GetValue(rate),
+                MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
+                DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
+                ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
+                Log = s => Console.Error.WriteLine(s),
+            };
+            Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")})");
+            var result = await ScaleBench.RunAsync(options, ct);
+            Console.Write(result.Table);
+            Console.WriteLine($"  load after run: {File.ReadAllText("/proc/loadavg").Trim()}");
+            return result.Running == options.Tasks ? 0 : 1;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,43 @@
+using ClusterKernel.Agent;
+using ClusterKernel.Agent.Containerizers;
+using ClusterKernel.Hosting;
+using ClusterKernel.Hosting.Bench;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ClusterKernel.Integration.Tests;
+
+/// <summary>The scale bench's code path, small: correctness only (every task reaches RUNNING), no timing assertions.</summary>
+[Collection("cluster")]
+public sealed class ScaleBenchSmokeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Bench_with_50_simulated_agents_brings_all_500_tasks_to_TASK_RUNNING()
+    {
+        var result = await ScaleBench.RunAsync(new ScaleBenchOptions
+        {
+            Agents = 50, Frameworks = 3, Roles = 2, Tasks = 500, Shape = "cpus:0.1;mem:32", Command = "sleep 30",
+            DataDir = TestCluster.TempDir("bench"), Timeout = TimeSpan.FromMinutes(2),
+            ExtraHocon = "clusterkernel.master.allocation-interval = 200ms", Log = output.WriteLine,
+        });
+        output.WriteLine(result.Table);
+
+        Assert.Equal(500, result.Running);
+        Assert.Equal(0, result.Failed);
+        Assert.Equal(500, result.StateTasks);
+        Assert.Equal(50, result.AllocatorMetrics.GetValueOrDefault("master/slaves_connected"));
+    }
+
+    [Fact]
+    public async Task A_simulated_agent_list_gets_only_the_simulated_containerizer()
+    {
+        var settings = new AgentSettings
+        {
+            WorkDir = TestCluster.TempDir("sim"), Hostname = "sim-0", Resources = ClusterKernel.Resources.Resources.Parse("cpus:1;mem:128"),
+            Containerizers = new[] { "docker", "process", "simulated" },
+        };
+        var list = await ContainerizerFactory.CreateAsync(settings);
+        Assert.IsType<SimulatedContainerizer>(Assert.Single(list));
+        Assert.Equal(new[] { "simulated", "process" }, ContainerizerFactory.WithLegacyNameAlias(list).Select(c => c.Name));
+    }
+}

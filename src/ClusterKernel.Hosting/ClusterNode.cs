@@ -67,14 +67,7 @@ public sealed class ClusterNode : IAsyncDisposable
         if (agentSettings is not null)
         {
             // The node owns the containerizers: they hold process handles and outlive any ActorSystem restart.
-            var containerizers = new List<IContainerizer>();
-            foreach (var name in agentSettings.Containerizers)
-            {
-                if (name == "docker" && await DockerContainerizer.IsAvailableAsync(null, TimeSpan.FromSeconds(3), ct))
-                    containerizers.Add(new DockerContainerizer());
-                else if (name == "process")
-                    containerizers.Add(new ProcessContainerizer(Path.Combine(agentSettings.WorkDir, "meta", "process")));
-            }
+            var containerizers = await ContainerizerFactory.CreateAsync(agentSettings, ct);
             foreach (var c in containerizers) if (c is IDisposable d) node._disposables.Add(d);
             node._containerizers = containerizers;
             node.Containerizers = containerizers.Select(c => c.Name).ToList();

@@ -24,25 +24,4 @@ public static class ContainerizerFactory
         }
         return containerizers;
     }
-
-    /// <summary>
-    /// Temporary, until the agent remembers which containerizer launched each task: today <c>Agent.ContainerizerOf</c> looks a
-    /// task's containerizer up by the name "docker" or "process", so a simulated agent also gets the simulated containerizer
-    /// under the name "process". Supports() picks the first entry, so every launch still goes to the simulated one.
-    /// </summary>
-    public static IReadOnlyList<IContainerizer> WithLegacyNameAlias(IReadOnlyList<IContainerizer> containerizers) =>
-        containerizers.Count == 1 && containerizers[0] is SimulatedContainerizer sim
-            ? new IContainerizer[] { sim, new NamedAs("process", sim) }
-            : containerizers;
-
-    private sealed class NamedAs(string name, IContainerizer inner) : IContainerizer
-    {
-        public string Name => name;
-        public bool Supports(ContainerLaunch launch) => inner.Supports(launch);
-        public Task<ContainerStarted> LaunchAsync(ContainerLaunch launch, CancellationToken ct) => inner.LaunchAsync(launch, ct);
-        public Task<ContainerExit> WaitAsync(string containerId, CancellationToken ct) => inner.WaitAsync(containerId, ct);
-        public Task KillAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct) => inner.KillAsync(containerId, gracePeriod, ct);
-        public Task<IReadOnlyList<RecoveredContainer>> RecoverAsync(string agentId, CancellationToken ct) => Task.FromResult<IReadOnlyList<RecoveredContainer>>(Array.Empty<RecoveredContainer>());
-        public Task CleanupAsync(string containerId, CancellationToken ct) => inner.CleanupAsync(containerId, ct);
-    }
 }

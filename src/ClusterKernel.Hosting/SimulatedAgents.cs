@@ -99,7 +99,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
             var settings = template with { WorkDir = Path.Combine(o.DataDir, "agent-" + i), Hostname = "sim-" + i };
             var sim = (SimulatedContainerizer)(await ContainerizerFactory.CreateAsync(settings, ct))[0];
             node._containerizers.Add(sim);
-            node._agents.Add(system.ActorOf(ClusterKernel.Agent.Agent.Props(settings, proxy, ContainerizerFactory.WithLegacyNameAlias(new IContainerizer[] { sim })), "agent-" + i));
+            node._agents.Add(system.ActorOf(ClusterKernel.Agent.Agent.Props(settings, proxy, new IContainerizer[] { sim }), "agent-" + i));
         }
     }
 

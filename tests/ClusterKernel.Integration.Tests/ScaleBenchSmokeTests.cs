@@ -38,6 +38,5 @@ public sealed class ScaleBenchSmokeTests(ITestOutputHelper output)
         };
         var list = await ContainerizerFactory.CreateAsync(settings);
         Assert.IsType<SimulatedContainerizer>(Assert.Single(list));
-        Assert.Equal(new[] { "simulated", "process" }, ContainerizerFactory.WithLegacyNameAlias(list).Select(c => c.Name));
     }
 }

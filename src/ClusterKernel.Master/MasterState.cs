@@ -41,6 +41,8 @@ public sealed class TaskEntry
     public string? Role { get; init; }
     public List<TaskStatus> Statuses { get; } = new();
     public TaskStatus? Latest => Statuses.Count > 0 ? Statuses[^1] : null;
+    /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.</summary>
+    public TaskView? View { get; set; }
 }
 
 /// <summary>What an ACCEPT turned into: tasks to launch on the offers' agent, updates for tasks refused, resources to give back.</summary>
@@ -155,6 +157,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
         var wasTerminal = task.State.IsTerminal();
         task.State = status.State;
         task.Statuses.Add(status);
+        task.View = null;
         if (wasTerminal || !status.State.IsTerminal()) return null;
         f.Used -= task.Info.Resources;
         if (Agents.TryGetValue(task.AgentId, out var a)) a.Used -= task.Info.Resources;
@@ -192,7 +195,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
             a.Connected && isAvailable(a.Id, a.Info.Hostname), a.RegisteredTime)).ToList(),
         Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
             f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
-        Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
-            t.AgentId, t.State, t.Info.Resources, t.Statuses.ToList(), t.Info.Container?.DockerImage)).ToList(),
+        Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => t.View ??= new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
+            t.AgentId, t.State, t.Info.Resources, t.Statuses.ToArray(), t.Info.Container?.DockerImage)).ToList(),
         Offers.Values.ToList());
 }

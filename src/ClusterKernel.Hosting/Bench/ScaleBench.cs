@@ -150,9 +150,8 @@ public static class ScaleBench
             var due = o.Duration <= TimeSpan.Zero ? o.Tasks : (int)Math.Min(o.Tasks, o.Tasks * (elapsed / o.Duration));
             for (var i = 0; i < o.Frameworks && total < due; i++)
             {
-                var want = (int)Math.Min(share[i], (long)share[i] * due / Math.Max(1, o.Tasks)) - sent[i];
-                if (i == o.Frameworks - 1 || due == o.Tasks) want = Math.Max(want, 0);
-                if (due == o.Tasks) want = share[i] - sent[i];
+                var target = due == o.Tasks ? share[i] : (int)((long)share[i] * due / o.Tasks);
+                var want = target - sent[i];
                 if (want <= 0) continue;
                 frameworks[i].Tell(new SubmitTasks(want));
                 sent[i] += want;

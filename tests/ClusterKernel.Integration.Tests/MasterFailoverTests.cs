@@ -20,9 +20,7 @@ public sealed class MasterFailoverTests(ITestOutputHelper output)
     {
         var postgres = await PostgresFactAttribute.CreateDatabase();
         var config = Path.Combine(TestCluster.TempDir("failover-config"), "fast.hocon");
-        // Four .NET processes and the test share 2 cores: a generous heartbeat pause keeps a slow survivor from being taken for dead
-        // (this test checks what survives a crash, not how fast; docs/reliability.md has the timing with production settings).
-        await File.WriteAllTextAsync(config, TestCluster.FastHocon + "\nakka.cluster.failure-detector.acceptable-heartbeat-pause = 8s\n");
+        await File.WriteAllTextAsync(config, TestCluster.FastHocon);
         var ports = Enumerable.Range(0, 3).Select(_ => Ck.FreePort()).ToArray();
         var seeds = ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }).ToArray();
         string[] MasterArgs() => seeds.Concat(new[] { "--postgres", postgres, "--config", config }).ToArray();

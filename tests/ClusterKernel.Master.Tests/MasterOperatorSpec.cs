@@ -15,19 +15,7 @@ public sealed class MasterOperatorSpec : TestKit
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly IActorRef _master;
 
-    public MasterOperatorSpec(ITestOutputHelper output) : base(ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        akka.loglevel = WARNING
-        """).WithFallback(ProtocolConfig.DefaultConfig()), output: output)
-    {
-        var settings = new MasterSettings
-        {
-            AllocationInterval = TimeSpan.FromMilliseconds(100), StateSnapshotMaxAge = TimeSpan.Zero,
-            JournalPlugin = "akka.persistence.journal.inmem", SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
-        };
-        _master = Sys.ActorOf(Master.Props(settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
-    }
+    public MasterOperatorSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys);
 
     private (Akka.TestKit.TestProbe Probe, AgentId Id) RegisterAgent(string hostname = "host1")
     {

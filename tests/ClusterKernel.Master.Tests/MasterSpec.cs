@@ -12,27 +12,10 @@ namespace ClusterKernel.Master.Tests;
 /// <summary>The master's protocol, with probes standing in for agents and frameworks and an in-memory journal.</summary>
 public sealed class MasterSpec : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        akka.loglevel = WARNING
-        """).WithFallback(ProtocolConfig.DefaultConfig());
-
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly IActorRef _master;
 
-    public MasterSpec(ITestOutputHelper output) : base(TestConfig, output: output)
-    {
-        var settings = new MasterSettings
-        {
-            AllocationInterval = TimeSpan.FromMilliseconds(100),
-            StateSnapshotMaxAge = TimeSpan.Zero,
-            AgentPingTimeout = TimeSpan.FromSeconds(1),
-            JournalPlugin = "akka.persistence.journal.inmem",
-            SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
-        };
-        _master = Sys.ActorOf(Master.Props(settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
-    }
+    public MasterSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys);
 
     private static AgentInfo AgentInfo(string resources = "cpus:2;mem:1024") =>
         new() { Hostname = "host1", Resources = ResourceBag.Parse(resources) };

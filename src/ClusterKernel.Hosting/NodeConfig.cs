@@ -43,7 +43,7 @@ public static class NodeConfig
             .WithFallback(ProtocolConfig.DefaultConfig())
             .WithFallback(MasterSettings.DefaultConfig())
             .WithFallback(AgentSettings.DefaultConfig())
-            .WithFallback(ClusterSingletonManager.DefaultConfig())
+            .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(SqlPersistence.DefaultConfiguration);
         return config;
     }

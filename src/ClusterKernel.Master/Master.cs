@@ -51,7 +51,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     /// </summary>
     public static Props SupervisedProps(MasterSettings settings, Func<IAllocator> allocatorFactory) =>
         Akka.Pattern.BackoffSupervisor.Props(Akka.Pattern.Backoff.OnStop(Props(settings, allocatorFactory), "master",
-            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2));
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
 
     public Master(MasterSettings settings, Func<IAllocator> allocatorFactory)
     {

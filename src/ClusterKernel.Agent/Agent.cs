@@ -279,6 +279,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         if (_agentId is not { } agentId) return;
         foreach (var task in m.Tasks)
         {
+            LaunchTrace.Mark(task.TaskId.Value, "agent.run-tasks");
             if (_tasks.Contains(task.TaskId)) { _log.Warning("Ignoring duplicate launch of task {0}", task.TaskId); continue; }
             var containerId = Guid.NewGuid().ToString("N");
             var sandbox = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", m.FrameworkId.Value,
@@ -299,6 +300,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             Directory.CreateDirectory(sandbox);
             var self = Self;
             var id = task.TaskId;
+            LaunchTrace.Mark(id.Value, "agent.launch");
             containerizer.LaunchAsync(launch, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
                 ? new Launched(id, t.Result)
                 : (object)new LaunchFailed(id, t.Exception?.GetBaseException().Message ?? "launch cancelled")).PipeTo(self);
@@ -308,9 +310,11 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void OnLaunched(Launched m)
     {
         if (_tasks.Find(m.TaskId) is not { } task) return;
+        LaunchTrace.Mark(m.TaskId.Value, "agent.launched");
         task.Launched = true;
         _tasks.Touch(m.TaskId);
         Update(m.TaskId, TaskState.TASK_RUNNING);
+        LaunchTrace.Mark(m.TaskId.Value, "agent.running-sent");
         Watch(task, ContainerizerOf(task)!);
         if (task.KillRequested) Kill(m.TaskId, task.KillGrace?.TotalSeconds);
     }

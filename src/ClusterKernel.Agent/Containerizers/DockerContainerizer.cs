@@ -95,6 +95,7 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         try
         {
             await Cancellable(_client.Images.InspectImageAsync(launch.Image, ct), ct).ConfigureAwait(false);
+            LaunchTrace.Mark(launch.TaskId, "docker.image-inspected");
         }
         catch (DockerImageNotFoundException e)
         {
@@ -115,6 +116,7 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         {
             var created = await Cancellable(_client.Containers.CreateContainerAsync(parameters, ct), ct).ConfigureAwait(false);
             dockerId = created.ID;
+            LaunchTrace.Mark(launch.TaskId, "docker.created");
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -128,7 +130,9 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         try
         {
             await Cancellable(_client.Containers.StartContainerAsync(dockerId, new ContainerStartParameters(), ct), ct).ConfigureAwait(false);
+            LaunchTrace.Mark(launch.TaskId, "docker.started");
             var inspect = await Cancellable(_client.Containers.InspectContainerAsync(dockerId, ct), ct).ConfigureAwait(false);
+            LaunchTrace.Mark(launch.TaskId, "docker.inspected");
             var pid = inspect.State?.Pid is > 0 ? (int?)inspect.State.Pid : null;
             return new ContainerStarted(launch.ContainerId, pid, ParseTime(inspect.State?.StartedAt) ?? DateTimeOffset.UtcNow);
         }
@@ -143,7 +147,8 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         }
     }
 
-    internal static CreateContainerParameters BuildCreateParameters(ContainerLaunch launch, string sandbox)
+    /// <summary>The container this containerizer creates for <paramref name="launch"/> (public for the launch-overhead bench's direct baseline).</summary>
+    public static CreateContainerParameters BuildCreateParameters(ContainerLaunch launch, string sandbox)
     {
         var env = new Dictionary<string, string>(launch.Environment) { ["MESOS_SANDBOX"] = SandboxMountPoint };
         if (!env.TryGetValue("PATH", out var path) || string.IsNullOrEmpty(path)) env["PATH"] = DefaultPath;

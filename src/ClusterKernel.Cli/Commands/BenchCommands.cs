@@ -65,6 +65,7 @@ public static class BenchCommands
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
             agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem, single, dataDir,
+            BenchDocker(),
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -88,6 +89,44 @@ public static class BenchCommands
             Console.Write(result.Table);
             Console.WriteLine($"  load after run: {File.ReadAllText("/proc/loadavg").Trim()}");
             return result.Running == options.Tasks ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    /// <summary><c>ck bench docker</c>: container launch overhead on the real Docker engine (DOCKER_HOST), ClusterKernel against a direct create + start.</summary>
+    public static Command BenchDocker()
+    {
+        var runs = new Option<int>("--runs") { Description = "Measured runs of each path", DefaultValueFactory = _ => 50 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first", DefaultValueFactory = _ => 3 };
+        var image = new Option<string>("--image") { Description = "Image (must be present on the engine; it is not pulled)", DefaultValueFactory = _ => "clusterkernel/busybox:test" };
+        var command = new Option<string>("--command") { Description = "Task command (shell)", DefaultValueFactory = _ => "sleep 30" };
+        var shape = new Option<string>("--shape") { Description = "Resources of the task", DefaultValueFactory = _ => "cpus:0.1;mem:32" };
+        var noRevive = new Option<bool>("--no-revive") { Description = "Skip the third path (no offer in hand: revive on submission)" };
+        var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Registry, agent work dir and sandboxes (default: a new temp directory)" };
+        var cmd = new Command("docker", "Container launch overhead on real Docker: submission -> TASK_RUNNING through ClusterKernel against a direct create + start of the same container, alternating")
+        {
+            runs, warmup, image, command, shape, noRevive, interval, dataDir,
+        };
+        cmd.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(runs) <= 0 || r.GetValue(warmup) < 0) { Console.Error.WriteLine("ck: --runs must be positive, --warmup not negative"); return 2; }
+            if (!ClusterKernel.Resources.Resources.TryParse(r.GetValue(shape), out _, out var err)) { Console.Error.WriteLine($"ck: --shape: {err}"); return 2; }
+            var options = new DockerBenchOptions
+            {
+                Runs = r.GetValue(runs), Warmup = r.GetValue(warmup), Image = r.GetValue(image)!, Command = r.GetValue(command)!,
+                Shape = r.GetValue(shape)!, Revive = !r.GetValue(noRevive),
+                DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
+                ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
+                Log = s => Console.Error.WriteLine(s),
+            };
+            Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount})");
+            DockerBenchResult result;
+            try { result = await DockerBench.RunAsync(options, ct); }
+            catch (InvalidOperationException e) { Console.Error.WriteLine($"ck: {e.Message}"); return 1; }
+            Console.Write(result.Table);
+            Console.WriteLine($"  load after run: {File.ReadAllText("/proc/loadavg").Trim()}");
+            return result.Failures == 0 ? 0 : 1;
         });
         return cmd;
     }

@@ -92,24 +92,6 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
         try { Directory.CreateDirectory(sandbox); }
         catch (Exception e) { throw new ContainerLaunchException($"Cannot create sandbox '{sandbox}': {e.Message}", e); }
 
-        try
-        {
-            await Cancellable(_client.Images.InspectImageAsync(launch.Image, ct), ct).ConfigureAwait(false);
-            LaunchTrace.Mark(launch.TaskId, "docker.image-inspected");
-        }
-        catch (DockerImageNotFoundException e)
-        {
-            throw new ContainerLaunchException($"Image '{launch.Image}' is not present on this agent's Docker engine (images are not pulled).", e);
-        }
-        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new ContainerLaunchException($"Image '{launch.Image}' is not present on this agent's Docker engine (images are not pulled).", e);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new ContainerLaunchException($"Docker engine at {Endpoint} failed to inspect image '{launch.Image}': {e.Message}", e);
-        }
-
         var parameters = BuildCreateParameters(launch, sandbox);
         string dockerId;
         try
@@ -117,6 +99,15 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
             var created = await Cancellable(_client.Containers.CreateContainerAsync(parameters, ct), ct).ConfigureAwait(false);
             dockerId = created.ID;
             LaunchTrace.Mark(launch.TaskId, "docker.created");
+        }
+        // No image inspect first: create answers 404 for a missing image, and one round trip less is a shorter launch.
+        catch (DockerImageNotFoundException e)
+        {
+            throw new ContainerLaunchException(NotPresent(launch.Image), e);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ContainerLaunchException(NotPresent(launch.Image), e);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -146,6 +137,8 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
             throw new ContainerLaunchException($"Docker could not start container '{name}' from '{launch.Image}'{hint}: {e.Message}", e);
         }
     }
+
+    private static string NotPresent(string image) => $"Image '{image}' is not present on this agent's Docker engine (images are not pulled).";
 
     /// <summary>The container this containerizer creates for <paramref name="launch"/> (public for the launch-overhead bench's direct baseline).</summary>
     public static CreateContainerParameters BuildCreateParameters(ContainerLaunch launch, string sandbox)

@@ -102,11 +102,12 @@ public static class BenchCommands
         var command = new Option<string>("--command") { Description = "Task command (shell)", DefaultValueFactory = _ => "sleep 30" };
         var shape = new Option<string>("--shape") { Description = "Resources of the task", DefaultValueFactory = _ => "cpus:0.1;mem:32" };
         var noRevive = new Option<bool>("--no-revive") { Description = "Skip the third path (no offer in hand: revive on submission)" };
+        var cli = new Option<bool>("--cli") { Description = "Also time the literal `docker run -d` + `docker inspect` (docker CLI on PATH)" };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Registry, agent work dir and sandboxes (default: a new temp directory)" };
         var cmd = new Command("docker", "Container launch overhead on real Docker: submission -> TASK_RUNNING through ClusterKernel against a direct create + start of the same container, alternating")
         {
-            runs, warmup, image, command, shape, noRevive, interval, dataDir,
+            runs, warmup, image, command, shape, noRevive, cli, interval, dataDir,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -115,7 +116,7 @@ public static class BenchCommands
             var options = new DockerBenchOptions
             {
                 Runs = r.GetValue(runs), Warmup = r.GetValue(warmup), Image = r.GetValue(image)!, Command = r.GetValue(command)!,
-                Shape = r.GetValue(shape)!, Revive = !r.GetValue(noRevive),
+                Shape = r.GetValue(shape)!, Revive = !r.GetValue(noRevive), Cli = r.GetValue(cli),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
                 Log = s => Console.Error.WriteLine(s),

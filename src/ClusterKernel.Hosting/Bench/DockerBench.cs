@@ -24,6 +24,8 @@ public sealed record DockerBenchOptions
     public string Shape { get; init; } = "cpus:0.1;mem:32";
     /// <summary>Also measure submissions that find no offer in hand (framework suppressed, revives on submission).</summary>
     public bool Revive { get; init; } = true;
+    /// <summary>Also measure the literal <c>docker run -d</c> + <c>docker inspect</c> through the docker CLI (needs it on PATH).</summary>
+    public bool Cli { get; init; }
     public string? DataDir { get; init; }
     public string? ExtraHocon { get; init; }
     public Action<string>? Log { get; init; }
@@ -31,7 +33,7 @@ public sealed record DockerBenchOptions
 
 /// <summary>Milliseconds per run (in run order) for each path, and per-phase medians of the ClusterKernel in-hand path.</summary>
 public sealed record DockerBenchResult(
-    double[] DirectMs, double[] InHandMs, double[] ReviveMs,
+    double[] DirectMs, double[] InHandMs, double[] ReviveMs, double[] CliMs,
     IReadOnlyList<(string Phase, double MedianMs, double P90Ms)> Phases,
     IReadOnlyList<(string Phase, double MedianMs, double P90Ms)> DirectPhases,
     int Failures, string Table)
@@ -67,8 +69,7 @@ public static class DockerBench
         ("submit -> ACCEPT sent (framework)", "fw.submitted", "fw.accepted"),
         ("ACCEPT -> agent RunTasks (master, 2 hops)", "fw.accepted", "agent.run-tasks"),
         ("RunTasks -> containerizer called (STARTING, checkpoint)", "agent.run-tasks", "agent.launch"),
-        ("containerizer called -> image inspected", "agent.launch", "docker.image-inspected"),
-        ("image inspected -> created", "docker.image-inspected", "docker.created"),
+        ("containerizer called -> created", "agent.launch", "docker.created"),
         ("created -> started", "docker.created", "docker.started"),
         ("started -> container inspected", "docker.started", "docker.inspected"),
         ("inspected -> agent handles Launched", "docker.inspected", "agent.launched"),
@@ -112,6 +113,7 @@ public static class DockerBench
             var direct = new List<double>();
             var inHand = new List<double>();
             var revive = new List<double>();
+            var cliRuns = new List<double>();
             var directPhases = new List<double[]>();
             var failures = 0;
             var n = 0;
@@ -136,6 +138,34 @@ public static class DockerBench
                 return Ms(t0, t3);
             }
 
+            // The literal `docker run -d` + `docker inspect` (CLI processes), with the flags that make the same container.
+            async Task<double> Cli(int round)
+            {
+                var id = $"dbench-cli-{round}";
+                var containerId = "cli" + Guid.NewGuid().ToString("N");
+                var sandbox = Path.Combine(dataDir, "cli", containerId);
+                var launch = new ContainerLaunch(containerId, "bench-cli", "bench-cli", id, id, o.Image, o.Command, Array.Empty<string>(), true,
+                    new Dictionary<string, string>(), shape.Scalar("cpus"), shape.Scalar("mem"), sandbox);
+                var p = DockerContainerizer.BuildCreateParameters(launch, sandbox);
+                var args = new List<string> { "run", "-d", "--name", p.Name, "--network", p.HostConfig.NetworkMode, "--init",
+                    "--memory", p.HostConfig.Memory.ToString(CultureInfo.InvariantCulture), "--memory-swap", p.HostConfig.MemorySwap.ToString(CultureInfo.InvariantCulture),
+                    "--cpus", (p.HostConfig.NanoCPUs / 1e9).ToString(CultureInfo.InvariantCulture), "-w", p.WorkingDir, "--entrypoint", p.Entrypoint[0] };
+                foreach (var b in p.HostConfig.Binds) { args.Add("-v"); args.Add(b); }
+                foreach (var e in p.Env) { args.Add("-e"); args.Add(e); }
+                foreach (var (k, v) in p.Labels) { args.Add("--label"); args.Add($"{k}={v}"); }
+                args.Add(p.Image);
+                args.AddRange(p.Entrypoint.Skip(1));
+                args.AddRange(p.Cmd);
+                var t0 = Stopwatch.GetTimestamp();
+                Directory.CreateDirectory(sandbox);
+                var (code, output) = await RunDocker(args, ct);
+                if (code != 0) throw new InvalidOperationException($"bench docker: `docker run` failed ({code}): {output.Trim()}");
+                while ((await RunDocker(new[] { "inspect", "-f", "{{.State.Running}}", p.Name }, ct)).Output.Trim() != "true") { }
+                var t1 = Stopwatch.GetTimestamp();
+                await docker.Containers.RemoveContainerAsync(p.Name, new ContainerRemoveParameters { Force = true }, ct);
+                return Ms(t0, t1);
+            }
+
             async Task<double?> ViaClusterKernel(bool withOffer)
             {
                 var id = $"dbench-{(withOffer ? "h" : "r")}-{n++}";
@@ -151,11 +181,14 @@ public static class DockerBench
                 return Ms(r.SubmittedAt, r.RunningAt);
             }
 
-            var paths = o.Revive ? 3 : 2;
+            var kinds = new List<int> { 0, 1 };
+            if (o.Revive) kinds.Add(2);
+            if (o.Cli) kinds.Add(3);
+            var paths = kinds.Count;
             for (var round = -o.Warmup; round < o.Runs; round++)
             {
                 var measured = round >= 0;
-                var order = Enumerable.Range(0, paths).Select(i => (i + Math.Max(0, round)) % paths).ToArray(); // rotate who goes first
+                var order = Enumerable.Range(0, paths).Select(i => kinds[(i + Math.Max(0, round)) % paths]).ToArray(); // rotate who goes first
                 foreach (var p in order)
                 {
                     switch (p)
@@ -167,8 +200,12 @@ public static class DockerBench
                         case 1:
                             if (await ViaClusterKernel(withOffer: true) is { } h && measured) inHand.Add(h);
                             break;
-                        default:
+                        case 2:
                             if (await ViaClusterKernel(withOffer: false) is { } v && measured) revive.Add(v);
+                            break;
+                        default:
+                            var c = await Cli(round);
+                            if (measured) cliRuns.Add(c);
                             break;
                     }
                 }
@@ -188,7 +225,11 @@ public static class DockerBench
                 var d = directPhases.Select(x => x[i]).ToArray();
                 return (name, DockerBenchResult.Pct(d, 0.5), DockerBenchResult.Pct(d, 0.9));
             }).ToList();
-            var result = new DockerBenchResult(direct.ToArray(), inHand.ToArray(), revive.ToArray(), phases, dp, failures, "");
+            // With no offer in hand the difference is the wait for an offer: submission (revive) -> ACCEPT sent.
+            var waits = marks.Where(kv => kv.Key.StartsWith("dbench-r-", StringComparison.Ordinal) && kv.Value.ContainsKey("fw.accepted"))
+                .Select(kv => Ms(kv.Value["fw.submitted"], kv.Value["fw.accepted"])).ToArray();
+            if (o.Revive) phases.Add(("no offer in hand: submit (revive) -> ACCEPT sent", DockerBenchResult.Pct(waits, 0.5), DockerBenchResult.Pct(waits, 0.9)));
+            var result = new DockerBenchResult(direct.ToArray(), inHand.ToArray(), revive.ToArray(), cliRuns.ToArray(), phases, dp, failures, "");
             return result with { Table = Render(result, o, endpoint) };
         }
         finally
@@ -213,6 +254,17 @@ public static class DockerBench
         }
     }
 
+    private static async Task<(int Code, string Output)> RunDocker(IEnumerable<string> args, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("bench docker: cannot start the docker CLI");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
     public static string Render(DockerBenchResult r, DockerBenchOptions o, string endpoint)
@@ -224,6 +276,7 @@ public static class DockerBench
         sb.AppendLine($"  direct (Docker.DotNet create + start + inspect until Running)   {Row(r.DirectMs)}");
         sb.AppendLine($"  ClusterKernel, offer in hand: submit -> TASK_RUNNING           {Row(r.InHandMs)}");
         if (o.Revive) sb.AppendLine($"  ClusterKernel, no offer in hand (revive): submit -> TASK_RUNNING {Row(r.ReviveMs)}");
+        if (o.Cli) sb.AppendLine($"  docker CLI: `docker run -d` + `docker inspect` until running   {Row(r.CliMs)}");
         sb.AppendLine($"  ratio of medians (offer in hand / direct): {r.Ratio.ToString("F3", CultureInfo.InvariantCulture)}   failures: {r.Failures}");
         sb.AppendLine("  direct phases (median / p90 ms):");
         foreach (var (name, m, p) in r.DirectPhases) sb.AppendLine($"    {name,-58} {F(m),7} {F(p),7}");

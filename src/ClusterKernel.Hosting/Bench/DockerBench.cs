@@ -229,6 +229,16 @@ public static class DockerBench
             var waits = marks.Where(kv => kv.Key.StartsWith("dbench-r-", StringComparison.Ordinal) && kv.Value.ContainsKey("fw.accepted"))
                 .Select(kv => Ms(kv.Value["fw.submitted"], kv.Value["fw.accepted"])).ToArray();
             if (o.Revive) phases.Add(("no offer in hand: submit (revive) -> ACCEPT sent", DockerBenchResult.Pct(waits, 0.5), DockerBenchResult.Pct(waits, 0.9)));
+            // ClusterKernel's own share of each launch: everything but the containerizer's call (agent.launch -> docker.inspected).
+            var own = handMarks.Where(m => new[] { "fw.submitted", "fw.running", "agent.launch", "docker.inspected" }.All(m.ContainsKey))
+                .Select(m => Ms(m["fw.submitted"], m["fw.running"]) - Ms(m["agent.launch"], m["docker.inspected"])).ToArray();
+            phases.Add(("ClusterKernel's own time (total minus the containerizer call)", DockerBenchResult.Pct(own, 0.5), DockerBenchResult.Pct(own, 0.9)));
+            // The paths alternate, so round i of each ran under the same load: the per-round difference is steadier than two medians.
+            if (inHand.Count == direct.Count)
+            {
+                var diff = inHand.Zip(direct, (a, b) => a - b).ToArray();
+                phases.Add(("paired difference per round: in hand - direct", DockerBenchResult.Pct(diff, 0.5), DockerBenchResult.Pct(diff, 0.9)));
+            }
             var result = new DockerBenchResult(direct.ToArray(), inHand.ToArray(), revive.ToArray(), cliRuns.ToArray(), phases, dp, failures, "");
             return result with { Table = Render(result, o, endpoint) };
         }

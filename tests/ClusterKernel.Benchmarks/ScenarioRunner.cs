@@ -35,6 +35,11 @@ public static class ScenarioRunner
             Multi(shapes: false);
             Multi(shapes: true);
         }
+        if (only is null or "multi" or "small")
+        {
+            Multi(shapes: false, small: true);
+            Multi(shapes: true, small: true);
+        }
         if (only is null or "quota") Quota(3_000, 3_000);
     }
 
@@ -106,16 +111,18 @@ public static class ScenarioRunner
         }
     }
 
-    private static void Multi(bool shapes)
+    private static void Multi(bool shapes, bool small = false)
     {
-        var w = new MultiFrameworkWorkload(shapes);
+        var w = small ? MultiFrameworkWorkload.SmallAgents(shapes) : new MultiFrameworkWorkload(shapes);
         var sw = Stopwatch.StartNew();
-        w.RunToCompletion();
+        w.RunToCompletion(maxRounds: 2_000);
         var total = sw.Elapsed.TotalMilliseconds;
-        var mode = shapes ? "shapes" : "whole-agent";
+        var mode = (shapes ? "shapes" : "whole-agent") + (small ? ", small agents" : "");
         Row($"MultiFramework ({mode}) placed", $"{w.Launched}/{w.TotalTasks}", $"in {w.Rounds} cycles, {total:F0} ms wall incl. framework simulation");
         Row($"MultiFramework ({mode}) cycle", $"{w.CycleMs.Average():F2} ms", $"mean; median {Median(w.CycleMs.Select(x => (x, 0L)).ToList()):F2} ms, max {w.CycleMs.Max():F2} ms, allocator total {w.CycleMs.Sum():F0} ms");
         Row($"MultiFramework ({mode}) fragmentation", $"{w.Fragmentation.Average() * 100:F2} %", $"mean over cycles of free cpus fitting no pending shape; max {w.Fragmentation.Max() * 100:F2} %");
+        var (cpus, mem) = w.Free;
+        Row($"MultiFramework ({mode}) stranded at end", $"{w.MeasureFragmentation(anyShape: true) * 100:F2} %", FormattableString.Invariant($"of the {cpus:F0} free cpus ({mem:F0} mem) sit where none of the three shapes fits"));
     }
 
     private static void Quota(int agents, int roles)

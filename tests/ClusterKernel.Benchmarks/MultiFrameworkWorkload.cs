@@ -33,9 +33,9 @@ public sealed class MultiFrameworkWorkload
     public List<double> CycleMs { get; } = new();
     public List<double> Fragmentation { get; } = new();
 
-    /// <summary>Agents close to task size, where stranding happens: 2,000 agents of cpus:2;mem:10000 (4,000 cpus and 20 GB-ish
-    /// of mem for a demand of 2,370 cpus and 17.4 M mem: a Jenkins task takes 40 % of an agent's mem for 5 % of its cpus).</summary>
-    public static MultiFrameworkWorkload SmallAgents(bool shapes) => new(shapes, agents: 2_000, agentCpus: 2, agentMem: 10_000);
+    /// <summary>Agents close to task size, where stranding happens: 2,000 agents of cpus:2;mem:10000 (4,000 cpus and 20 M mem
+    /// for a demand of 2,370 cpus and 17.4 M mem: a Jenkins task takes 40 % of an agent's mem for 5 % of its cpus).</summary>
+    public static MultiFrameworkWorkload SmallAgents(bool shapes, double agentMem = 10_000) => new(shapes, agents: 2_000, agentCpus: 2, agentMem: agentMem);
 
     public MultiFrameworkWorkload(bool shapes, double refuseSeconds = 5, int seed = 42, int agents = 80, double agentCpus = 64, double agentMem = 488000)
     {
@@ -118,11 +118,29 @@ public sealed class MultiFrameworkWorkload
         return free <= 0 ? 0 : stranded / free;
     }
 
+    /// <summary>Tasks not placed, per framework kind ("Jenkins: 700").</summary>
+    public string Pending => string.Join(", ", _fws.Where(f => f.Remaining > 0).GroupBy(f => f.Id.Value.Split('-')[0])
+        .Select(g => $"{g.Key}: {g.Sum(f => f.Remaining)}").DefaultIfEmpty("none"));
+
     /// <summary>Free cpus and mem left on all agents.</summary>
     public (double Cpus, double Mem) Free => (_free.Values.Sum(f => f.Cpus), _free.Values.Sum(f => f.Mem));
 
-    public void RunToCompletion(int maxRounds = 10_000)
+    /// <summary>Cycles until the last task was placed (or until placement stopped).</summary>
+    public int RoundsToLastPlacement { get; private set; }
+    /// <summary>Free cpus stranded (no pending shape fits) when the run ended: 0 once everything is placed.</summary>
+    public double FinalFragmentation { get; private set; }
+
+    /// <summary>Steps until every task is placed, or until nothing was placed for <paramref name="stallRounds"/> cycles
+    /// (several filter lifetimes: what is left cannot be placed — stranded), or <paramref name="maxRounds"/>.</summary>
+    public void RunToCompletion(int maxRounds = 10_000, int stallRounds = 30)
     {
-        while (Launched < TotalTasks && Rounds < maxRounds) Step();
+        var idle = 0;
+        while (Launched < TotalTasks && Rounds < maxRounds && idle < stallRounds)
+        {
+            var before = Launched;
+            Step();
+            if (Launched > before) { idle = 0; RoundsToLastPlacement = Rounds; } else idle++;
+        }
+        FinalFragmentation = MeasureFragmentation();
     }
 }

@@ -36,10 +36,11 @@ public static class ScenarioRunner
             Multi(shapes: true);
         }
         if (only is null or "multi" or "small")
-        {
-            Multi(shapes: false, small: true);
-            Multi(shapes: true, small: true);
-        }
+            foreach (var mem in new[] { 10_000.0, 12_000.0 })
+            {
+                Multi(shapes: false, smallAgentMem: mem);
+                Multi(shapes: true, smallAgentMem: mem);
+            }
         if (only is null or "quota") Quota(3_000, 3_000);
     }
 
@@ -111,14 +112,15 @@ public static class ScenarioRunner
         }
     }
 
-    private static void Multi(bool shapes, bool small = false)
+    private static void Multi(bool shapes, double? smallAgentMem = null)
     {
-        var w = small ? MultiFrameworkWorkload.SmallAgents(shapes) : new MultiFrameworkWorkload(shapes);
+        var w = smallAgentMem is { } m ? MultiFrameworkWorkload.SmallAgents(shapes, m) : new MultiFrameworkWorkload(shapes);
         var sw = Stopwatch.StartNew();
         w.RunToCompletion(maxRounds: 2_000);
         var total = sw.Elapsed.TotalMilliseconds;
-        var mode = (shapes ? "shapes" : "whole-agent") + (small ? ", small agents" : "");
-        Row($"MultiFramework ({mode}) placed", $"{w.Launched}/{w.TotalTasks}", $"in {w.Rounds} cycles, {total:F0} ms wall incl. framework simulation");
+        var mode = (shapes ? "shapes" : "whole-agent") + (smallAgentMem is { } am ? FormattableString.Invariant($", 2000 x cpus:2;mem:{am}") : "");
+        Row($"MultiFramework ({mode}) placed", $"{w.Launched}/{w.TotalTasks}", $"last placement in cycle {w.RoundsToLastPlacement} ({w.Rounds} cycles run), {total:F0} ms wall incl. framework simulation");
+        Row($"MultiFramework ({mode}) stranded when done", $"{w.FinalFragmentation * 100:F2} %", $"of free cpus fit no still-pending shape when the run ended (0 when all placed); pending: {w.Pending}");
         Row($"MultiFramework ({mode}) cycle", $"{w.CycleMs.Average():F2} ms", $"mean; median {Median(w.CycleMs.Select(x => (x, 0L)).ToList()):F2} ms, max {w.CycleMs.Max():F2} ms, allocator total {w.CycleMs.Sum():F0} ms");
         Row($"MultiFramework ({mode}) fragmentation", $"{w.Fragmentation.Average() * 100:F2} %", $"mean over cycles of free cpus fitting no pending shape; max {w.Fragmentation.Max() * 100:F2} %");
         var (cpus, mem) = w.Free;

@@ -13,8 +13,9 @@ public sealed partial class HierarchicalAllocator
     private Bundle?[] ToPools(AgentState agent, Res resources)
     {
         var result = new Bundle?[agent.Pools.Count + 2];
-        foreach (var r in resources)
+        for (var n = 0; n < resources.Count; n++)
         {
+            var r = resources[n];
             var p = agent.PoolIndex(r.Role, r.Revocable, create: true);
             if (p >= result.Length) Array.Resize(ref result, p + 2);
             var b = result[p] ??= new Bundle();

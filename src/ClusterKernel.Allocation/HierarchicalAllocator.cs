@@ -187,15 +187,25 @@ public sealed partial class HierarchicalAllocator : IAllocator
         _agents[id] = agent;
         _agentList.Add(agent);
         var totals = ToPools(agent, total);
-        for (var p = 0; p < agent.Pools.Count; p++) if (totals[p] != null) agent.Pools[p].Total.Add(totals[p]!);
-        SetTotal(agent, Totals(agent), +1);
-        foreach (var p in agent.Pools) p.Total.CopyTo(p.Free);
-        foreach (var (fwId, res) in used)
+        for (var p = 0; p < agent.Pools.Count; p++)
         {
-            var pools = ToPools(agent, res);
-            if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, fw.Roles[0], agent, pools, fromFree: true, owned: true);
-            else for (var p = 0; p < pools.Length; p++) if (pools[p] != null) agent.Pools[p].Free.Subtract(pools[p]!);
+            // The bundles ToPools made are this agent's own: the total keeps them, the free pool gets a copy.
+            var pool = agent.Pools[p];
+            if (totals[p] != null) pool.Total = totals[p]!;
+            pool.Total.CopyTo(pool.Free);
         }
+        SetTotal(agent, agent.Pools.Count, +1);
+        // Dictionary's own enumerator when it is one (the master's case): no boxed enumerator per agent.
+        if (used is Dictionary<FrameworkId, Res> dict) foreach (var (fwId, res) in dict) AddUsed(agent, fwId, res);
+        else foreach (var (fwId, res) in used) AddUsed(agent, fwId, res);
+    }
+
+    /// <summary>Resources a running task uses on a newly added agent: the framework's allocation, or just not free if the framework is unknown.</summary>
+    private void AddUsed(AgentState agent, FrameworkId fwId, Res res)
+    {
+        var pools = ToPools(agent, res);
+        if (_frameworks.TryGetValue(fwId, out var fw)) Track(fw, fw.Roles[0], agent, pools, fromFree: true, owned: true);
+        else for (var p = 0; p < pools.Length; p++) if (pools[p] != null) agent.Pools[p].Free.Subtract(pools[p]!);
     }
 
     public void RemoveAgent(AgentId id)
@@ -208,7 +218,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
             fw.AllocatedOn.Remove(agent);
         }
         foreach (var slot in agent.Filters.Keys) _slots[slot]?.FilteredOn.Remove(agent);
-        SetTotal(agent, Totals(agent), -1);
+        SetTotal(agent, agent.Pools.Count, -1);
         var last = _agentList[^1];
         _agentList[agent.ListIndex] = last;
         last.ListIndex = agent.ListIndex;
@@ -219,7 +229,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     {
         var agent = Agent(id);
         var pools = ToPools(agent, total);
-        SetTotal(agent, Totals(agent), -1);
+        SetTotal(agent, agent.Pools.Count, -1);
         for (var p = 0; p < agent.Pools.Count; p++)
         {
             var pool = agent.Pools[p];
@@ -230,30 +240,22 @@ public sealed partial class HierarchicalAllocator : IAllocator
             pool.Free = pool.Total.Clone();
             pool.Free.Subtract(used);
         }
-        SetTotal(agent, Totals(agent), +1);
+        SetTotal(agent, agent.Pools.Count, +1);
         agent.Version++;
     }
 
-    /// <summary>Adds (or with sign -1 removes) an agent's totals to the sorters' denominators and its reservations to quota consumption.</summary>
-    private void SetTotal(AgentState agent, Bundle?[] totals, int sign)
+    /// <summary>Adds (or with sign -1 removes) the totals of an agent's first <paramref name="pools"/> pools to the sorters' denominators and its reservations to quota consumption.</summary>
+    private void SetTotal(AgentState agent, int pools, int sign)
     {
-        for (var p = 0; p < totals.Length; p++)
+        for (var p = 0; p < pools; p++)
         {
-            var b = totals[p];
-            if (b == null) continue;
             var pool = agent.Pools[p];
+            var b = pool.Total;
             _ctx.AddToTotals(((ReadOnlySpan<double>)b.S)[.._schema.ScalarCount], sign);
             if (!pool.Unreserved && !pool.Revocable) AddConsumption(Role(pool.Role), b.S, sign);
         }
         _ctx.Count = _schema.ScalarCount;
         agent.Version++;
-    }
-
-    private static Bundle?[] Totals(AgentState agent)
-    {
-        var totals = new Bundle?[agent.Pools.Count];
-        for (var p = 0; p < totals.Length; p++) totals[p] = agent.Pools[p].Total;
-        return totals;
     }
 
     public void SetAgentAvailable(AgentId id, bool available) => Agent(id).Available = available;

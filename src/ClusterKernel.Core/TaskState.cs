@@ -64,5 +64,6 @@ public static class Reasons
     public const string FrameworkRemoved = "REASON_FRAMEWORK_REMOVED";
     public const string ExecutorTerminated = "REASON_EXECUTOR_TERMINATED";
     public const string AgentRestarted = "REASON_AGENT_RESTARTED";
-    public const string Preempted = "REASON_TASK_PREEMPTED";
+    // Mesos v1 TaskStatus.Reason 17: the task was killed to free resources for a higher-priority role.
+    public const string Preempted = "REASON_CONTAINER_PREEMPTED";
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using ClusterKernel.Allocation;
+using ClusterKernel.Allocation.Preemption;
 
 namespace ClusterKernel.Master;
 
@@ -9,6 +10,8 @@ public sealed record AllocatorCall(Action<IAllocator> Apply, bool TriggersAlloca
 /// <summary>The allocator's grants of one cycle, for the master to turn into offers.</summary>
 public sealed record OffersGranted(IReadOnlyList<OfferGrant> Grants);
 public sealed record GetAllocatorMetrics { public static readonly GetAllocatorMetrics Instance = new(); }
+/// <summary>Local only: allocations the allocator's preemption policy wants revoked, for the master to carry out.</summary>
+public sealed record PreemptionsDecided(IReadOnlyList<PreemptionDecision> Decisions);
 /// <summary>Local only: the allocator actor sends it to the master after every cycle.</summary>
 public sealed record AllocatorMetrics(long AllocationRuns, double LastMs, double MeanMs, double P50Ms, double P90Ms, double P99Ms);
 
@@ -61,6 +64,8 @@ public sealed class AllocatorActor : ReceiveActor, IWithTimers
         _recent.Enqueue(_lastMs);
         if (_recent.Count > 1000) _recent.Dequeue();
         if (grants.Count > 0) _master.Tell(new OffersGranted(grants));
+        // After the cycle: whatever free resources could do for a short guarantee has been offered; the rest needs revoking.
+        if (_allocator is IPreemptingAllocator p && p.ComputePreemptions() is { Count: > 0 } decisions) _master.Tell(new PreemptionsDecided(decisions));
         _master.Tell(Metrics()); // the master serves metrics without asking its child
     }
 

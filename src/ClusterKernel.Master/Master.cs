@@ -88,6 +88,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<Sweep>(_ => OnSweep());
         Command<FailoverExpired>(OnFailoverExpired);
         OperatorCommands();
+        AllocationCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -97,6 +98,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
+        ApplyRolePriorities();
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
         foreach (var q in _registry.Quotas.Values) Allocator(a => a.UpdateQuota(q.Role, new Quota(q.Guarantees, q.Limits)));
         var now = Now();
@@ -394,6 +396,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 continue;
             }
             var offer = _state.AddOffer(_epoch, g.Framework, g.Agent, g.Role, g.Resources);
+            OfferSent(offer);
             (byFramework.TryGetValue(g.Framework, out var list) ? list : byFramework[g.Framework] = new List<Offer>()).Add(offer);
         }
         foreach (var (fw, offers) in byFramework)
@@ -446,7 +449,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnStatusUpdate(StatusUpdate m)
     {
-        var status = m.Status;
+        var status = PreemptionReason(m.FrameworkId, m.Status);
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
@@ -460,6 +463,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == m.Uuid)
         {
             _state.CompleteTask(m.FrameworkId, m.TaskId);
+            PreemptionAcknowledged(m.FrameworkId, m.TaskId);
         }
     }
 

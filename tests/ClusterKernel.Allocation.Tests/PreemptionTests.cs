@@ -15,9 +15,44 @@ public class PreemptionTests
         Assert.Equal(4, c.Allocate().Count(g => g.Framework == batch));
         c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 3 }, new Dictionary<string, double>()));
         c.Allocator.UpdatePriority("prod", 10);
+        c.Allocator.ReviveOffers(prod, null); // prod now wants offers, and every cpu is held by batch
         var decisions = c.Allocator.ComputePreemptions();
         Assert.Equal(2, decisions.Count); // two agents' worth (2 cpus each) cover the 3 cpus
         Assert.All(decisions, d => Assert.Equal(batch, d.Framework));
+    }
+
+    [Fact]
+    public void A_guarantee_no_framework_asks_for_preempts_nothing()
+    {
+        var c = new Cluster();
+        c.Framework("batch", "batch");
+        var prod = c.Framework("prod", "prod");
+        c.Agent("a", "cpus:2;mem:1000");
+        c.Allocator.SuppressOffers(prod, null);
+        c.Allocate();
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 1 }, new Dictionary<string, double>()));
+        c.Allocator.UpdatePriority("prod", 10);
+        Assert.Empty(c.Allocator.ComputePreemptions()); // prod is suppressed
+        c.Allocator.ReviveOffers(prod, null);
+        Assert.Single(c.Allocator.ComputePreemptions());
+    }
+
+    [Fact]
+    public void Preempted_resources_recovered_go_to_the_higher_priority_role()
+    {
+        var c = new Cluster();
+        var batch = c.Framework("batch", "batch");
+        var prod = c.Framework("prod", "prod");
+        c.Agent("a", "cpus:2;mem:1000");
+        c.Allocator.SuppressOffers(prod, null);
+        Assert.Equal(batch, c.Allocate().Single().Framework);
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 2 }, new Dictionary<string, double>()));
+        c.Allocator.UpdatePriority("prod", 10);
+        c.Allocator.ReviveOffers(prod, null);
+        var d = c.Allocator.ComputePreemptions().Single();
+        c.Allocator.RecoverResources(d.Framework, d.Agent, d.Role, d.Resources, null, DateTimeOffset.UnixEpoch);
+        Assert.Equal(prod, c.Allocate().Single(g => g.Resources.Scalar("cpus") > 0).Framework);
+        Assert.Empty(c.Allocator.ComputePreemptions());
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace ClusterKernel.Benchmarks;
 /// up to 100 per offer), 500 "Jenkins" x 5 (cpus:0.1;mem:4000, 1 per offer), 50 "Spark" x 20 (cpus:1;mem:1000, up to 5 per offer).
 /// Frameworks launch what they can from each offer and decline the rest with a filter; done ones suppress.
 /// With <see cref="Shapes"/>, each framework declares its next offer's worth of pending tasks (fragmentation mode).
+/// The agent count and size can be changed: <see cref="SmallAgents"/> is the variant with agents close to task size.
 /// </summary>
 public sealed class MultiFrameworkWorkload
 {
@@ -32,17 +33,21 @@ public sealed class MultiFrameworkWorkload
     public List<double> CycleMs { get; } = new();
     public List<double> Fragmentation { get; } = new();
 
-    public MultiFrameworkWorkload(bool shapes, double refuseSeconds = 5, int seed = 42)
+    /// <summary>Agents close to task size, where stranding happens: 2,000 agents of cpus:2;mem:10000 (4,000 cpus and 20 M mem
+    /// for a demand of 2,370 cpus and 17.4 M mem: a Jenkins task takes 40 % of an agent's mem for 5 % of its cpus).</summary>
+    public static MultiFrameworkWorkload SmallAgents(bool shapes, double agentMem = 10_000) => new(shapes, agents: 2_000, agentCpus: 2, agentMem: agentMem);
+
+    public MultiFrameworkWorkload(bool shapes, double refuseSeconds = 5, int seed = 42, int agents = 80, double agentCpus = 64, double agentMem = 488000)
     {
         Shapes = shapes;
         _filter = new Filters { RefuseSeconds = refuseSeconds };
         _allocator = new HierarchicalAllocator(new AllocatorOptions { Seed = seed });
-        var total = Res.Parse("cpus:64;mem:488000");
-        for (var i = 0; i < 80; i++)
+        var total = Res.Parse(FormattableString.Invariant($"cpus:{agentCpus};mem:{agentMem}"));
+        for (var i = 0; i < agents; i++)
         {
             var id = new AgentId($"agent{i + 1}");
             _allocator.AddAgent(id, new AgentInfo { Hostname = id.Value, Resources = total }, total, new Dictionary<FrameworkId, Res>());
-            _free[id] = (64, 488000);
+            _free[id] = (agentCpus, agentMem);
         }
         for (var i = 0; i < 4; i++) Add($"Marathon-{i}", $"roleA-{i}", 4000, 0.07, 400, 100);
         for (var i = 0; i < 500; i++) Add($"Jenkins-{i}", "roleB", 5, 0.1, 4000, 1);
@@ -98,10 +103,11 @@ public sealed class MultiFrameworkWorkload
         return ms;
     }
 
-    /// <summary>Share of free cpus sitting on agents where no pending task shape fits any more.</summary>
-    public double MeasureFragmentation()
+    /// <summary>Share of free cpus sitting on agents where no pending task shape fits any more
+    /// (with <paramref name="anyShape"/>: no shape of the scenario at all, pending or not — the stranding left once all is placed).</summary>
+    public double MeasureFragmentation(bool anyShape = false)
     {
-        var pending = _fws.Where(f => f.Remaining > 0).Select(f => (f.Cpus, f.Mem)).Distinct().ToArray();
+        var pending = _fws.Where(f => anyShape || f.Remaining > 0).Select(f => (f.Cpus, f.Mem)).Distinct().ToArray();
         if (pending.Length == 0) return 0;
         double free = 0, stranded = 0;
         foreach (var (c, m) in _free.Values)
@@ -112,8 +118,29 @@ public sealed class MultiFrameworkWorkload
         return free <= 0 ? 0 : stranded / free;
     }
 
-    public void RunToCompletion(int maxRounds = 10_000)
+    /// <summary>Tasks not placed, per framework kind ("Jenkins: 700").</summary>
+    public string Pending => string.Join(", ", _fws.Where(f => f.Remaining > 0).GroupBy(f => f.Id.Value.Split('-')[0])
+        .Select(g => $"{g.Key}: {g.Sum(f => f.Remaining)}").DefaultIfEmpty("none"));
+
+    /// <summary>Free cpus and mem left on all agents.</summary>
+    public (double Cpus, double Mem) Free => (_free.Values.Sum(f => f.Cpus), _free.Values.Sum(f => f.Mem));
+
+    /// <summary>Cycles until the last task was placed (or until placement stopped).</summary>
+    public int RoundsToLastPlacement { get; private set; }
+    /// <summary>Free cpus stranded (no pending shape fits) when the run ended: 0 once everything is placed.</summary>
+    public double FinalFragmentation { get; private set; }
+
+    /// <summary>Steps until every task is placed, or until nothing was placed for <paramref name="stallRounds"/> cycles
+    /// (several filter lifetimes: what is left cannot be placed — stranded), or <paramref name="maxRounds"/>.</summary>
+    public void RunToCompletion(int maxRounds = 10_000, int stallRounds = 30)
     {
-        while (Launched < TotalTasks && Rounds < maxRounds) Step();
+        var idle = 0;
+        while (Launched < TotalTasks && Rounds < maxRounds && idle < stallRounds)
+        {
+            var before = Launched;
+            Step();
+            if (Launched > before) { idle = 0; RoundsToLastPlacement = Rounds; } else idle++;
+        }
+        FinalFragmentation = MeasureFragmentation();
     }
 }

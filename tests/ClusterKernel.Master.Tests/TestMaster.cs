@@ -14,12 +14,16 @@ internal static class TestMaster
         akka.loglevel = WARNING
         """).WithFallback(ProtocolConfig.DefaultConfig());
 
-    public static IActorRef Start(ActorSystem system) => system.ActorOf(Master.Props(new MasterSettings
+    public static readonly MasterSettings Settings = new()
     {
         AllocationInterval = TimeSpan.FromMilliseconds(100),
         StateSnapshotMaxAge = TimeSpan.Zero,
         AgentPingTimeout = TimeSpan.FromSeconds(1),
         JournalPlugin = "akka.persistence.journal.inmem",
         SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
-    }, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
+    };
+
+    /// <param name="settings">Defaults to <see cref="Settings"/>; specs change single settings with <c>TestMaster.Settings with { ... }</c>.</param>
+    public static IActorRef Start(ActorSystem system, MasterSettings? settings = null) =>
+        system.ActorOf(Master.Props(settings ?? Settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
 }

@@ -9,7 +9,7 @@ internal sealed class Pool
     public string Role { get; }
     public bool Revocable { get; }
     public bool Unreserved => Role == ClusterKernel.Resources.Roles.Any;
-    public readonly Bundle Total = new();
+    public Bundle Total = new();
     public Bundle Free = new();
 }
 

@@ -15,7 +15,7 @@ public sealed partial class HierarchicalAllocator
         var result = new Bundle?[agent.Pools.Count + 2];
         foreach (var r in resources)
         {
-            var p = agent.PoolIndex(r.Role, r.Revocable, create: true);
+            var p = agent.PoolIndex(r, create: true);
             if (p >= result.Length) Array.Resize(ref result, p + 2);
             var b = result[p] ??= new Bundle();
             switch (r.Type)
@@ -41,7 +41,7 @@ public sealed partial class HierarchicalAllocator
     {
         scratch.Clear();
         for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
-            pools[p]?.AddTo(_schema, agent.Pools[p].Role, agent.Pools[p].Revocable, scratch);
+            pools[p]?.AddTo(_schema, agent.Pools[p], scratch);
         return Res.From(scratch);
     }
 

@@ -14,11 +14,12 @@ internal static class TestMaster
         akka.loglevel = WARNING
         """).WithFallback(ProtocolConfig.DefaultConfig());
 
-    public static IActorRef Start(ActorSystem system) => system.ActorOf(Master.Props(new MasterSettings
+    /// <param name="agentPingTimeout">1 s unless given: specs whose probe agents send no heartbeats for longer need more.</param>
+    public static IActorRef Start(ActorSystem system, TimeSpan? agentPingTimeout = null) => system.ActorOf(Master.Props(new MasterSettings
     {
         AllocationInterval = TimeSpan.FromMilliseconds(100),
         StateSnapshotMaxAge = TimeSpan.Zero,
-        AgentPingTimeout = TimeSpan.FromSeconds(1),
+        AgentPingTimeout = agentPingTimeout ?? TimeSpan.FromSeconds(1),
         JournalPlugin = "akka.persistence.journal.inmem",
         SnapshotPlugin = "akka.persistence.snapshot-store.inmem",
     }, () => new HierarchicalAllocator(new AllocatorOptions())), "master");

@@ -97,6 +97,13 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             foreach (var (fw, status) in _tasks.DueForRetry(DateTimeOffset.UtcNow)) Send(fw, status);
         });
         Receive<ReadSandboxFile>(OnReadSandboxFile);
+        Receive<CheckpointResourcesOnAgent>(m =>
+        {
+            // Volumes of live tasks stay even if no longer listed (the master refuses to destroy those; this is a second guard).
+            var inUse = _tasks.Tasks.Where(t => !t.State.IsTerminal())
+                .SelectMany(t => PersistentVolumes.MountsFor(_settings.WorkDir, t.Info)).Select(v => v.HostPath).ToHashSet();
+            foreach (var gone in PersistentVolumes.Sync(_settings.WorkDir, m.Checkpointed, inUse)) _log.Info("Destroyed persistent volume {0}", gone);
+        });
     }
 
     protected override void PreStart()
@@ -286,7 +293,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
                 "executors", task.TaskId.Value, "runs", containerId);
             var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
             _tasks.Add(entry);
-            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox);
+            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) };
             var containerizer = _containerizers.FirstOrDefault(c => c.Supports(launch));
             if (containerizer is null)
             {
@@ -298,6 +305,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             Update(task.TaskId, TaskState.TASK_STARTING);
             FlushCheckpoint(); // before the container exists: a restart then finds its task, never an orphan
             Directory.CreateDirectory(sandbox);
+            if (launch.Image is null) PersistentVolumes.Link(sandbox, launch.Volumes);
             var self = Self;
             var id = task.TaskId;
             LaunchTrace.Mark(id.Value, "agent.launch");

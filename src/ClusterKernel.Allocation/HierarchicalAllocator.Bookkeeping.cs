@@ -16,7 +16,7 @@ public sealed partial class HierarchicalAllocator
         for (var n = 0; n < resources.Count; n++)
         {
             var r = resources[n];
-            var p = agent.PoolIndex(r.Role, r.Revocable, create: true);
+            var p = agent.PoolIndex(r, create: true);
             if (p >= result.Length) Array.Resize(ref result, p + 2);
             var b = result[p] ??= new Bundle();
             switch (r.Type)
@@ -42,7 +42,7 @@ public sealed partial class HierarchicalAllocator
     {
         scratch.Clear();
         for (var p = 0; p < pools.Length && p < agent.Pools.Count; p++)
-            pools[p]?.AddTo(_schema, agent.Pools[p].Role, agent.Pools[p].Revocable, scratch);
+            pools[p]?.AddTo(_schema, agent.Pools[p], scratch);
         return Res.From(scratch);
     }
 

@@ -1,28 +1,38 @@
 using ClusterKernel.Allocation.Dense;
-using Res = ClusterKernel.Resources.Resources;
+using ClusterKernel.Resources;
 
 namespace ClusterKernel.Allocation;
 
-// Offer operations that change resources in place (RESERVE, UNRESERVE, CREATE/DESTROY volume), as Mesos' updateAllocation.
+// Offer operations (RESERVE, UNRESERVE, CREATE, DESTROY): a conversion swaps resources of an agent for the same quantities
+// in another pool — in a framework's allocation (ACCEPT) or in what is free (operator calls) — and changes the agent's total.
 public sealed partial class HierarchicalAllocator
 {
-    /// <summary>
-    /// Part of what <paramref name="framework"/> holds on <paramref name="agentId"/> under <paramref name="role"/> changes form:
-    /// <paramref name="consumed"/> becomes <paramref name="converted"/> (RESERVE: <c>cpus:2</c> → <c>cpus(ads):2</c>; UNRESERVE the
-    /// reverse). The agent's total changes the same way and the framework keeps holding the converted resources (it goes on
-    /// to launch on them or declines them), so shares and quota consumption follow: a reservation counts for its role.
-    /// The caller validates the operation (Mesos' rules); here <paramref name="consumed"/> must be held and have the same
-    /// scalar amounts as <paramref name="converted"/>.
-    /// </summary>
-    public void UpdateAllocation(FrameworkId framework, AgentId agentId, string role, Res consumed, Res converted, DateTimeOffset now)
+    public bool UpdateAvailable(AgentId id, ResourceConversion conversion)
     {
-        var fw = Framework(framework);
-        var agent = Agent(agentId);
-        var fr = fw.Role(role) ?? throw new ArgumentException($"framework {framework} is not subscribed to role '{role}'");
-        var total = ToResources(agent, agent.Pools.Select(p => (Bundle?)p.Total).ToArray(), new List<ClusterKernel.Resources.Resource>());
-        if (!total.Contains(consumed)) throw new ArgumentException($"agent {agentId} does not have {consumed}");
-        RecoverResources(framework, agentId, role, consumed, null, now);
-        UpdateAgentTotal(agentId, total - consumed + converted);
-        Track(fw, fr, agent, ToPools(agent, converted), fromFree: true, owned: true);
+        if (!_agents.TryGetValue(id, out var agent)) return false;
+        var consumed = ToPools(agent, conversion.Consumed);
+        for (var p = 0; p < consumed.Length && p < agent.Pools.Count; p++)
+            if (consumed[p] is { } b && !agent.Pools[p].Free.Contains(b)) return false;
+        var converted = ToPools(agent, conversion.Converted);
+        SetTotal(agent, agent.Pools.Count, -1);
+        for (var p = 0; p < agent.Pools.Count; p++)
+        {
+            var pool = agent.Pools[p];
+            if (p < consumed.Length && consumed[p] is { } c) { pool.Total.Subtract(c); pool.Free.Subtract(c); }
+            if (p < converted.Length && converted[p] is { } v) { pool.Total.Add(v); pool.Free.Add(v); }
+        }
+        SetTotal(agent, agent.Pools.Count, +1);
+        agent.Version++;
+        return true;
+    }
+
+    public void UpdateAllocation(FrameworkId framework, AgentId agentId, string? role, ResourceConversion conversion)
+    {
+        if (!_frameworks.TryGetValue(framework, out var fw) || !_agents.TryGetValue(agentId, out var agent)) return;
+        // Give the consumed part back, convert it while free, and take the converted part: shares and quota follow.
+        RecoverResources(framework, agentId, role, conversion.Consumed, null, DateTimeOffset.MinValue);
+        if (!UpdateAvailable(agentId, conversion)) return;
+        var fr = (role is null ? null : fw.Role(role)) ?? fw.Roles[0];
+        Track(fw, fr, agent, ToPools(agent, conversion.Converted), fromFree: true, owned: true);
     }
 }

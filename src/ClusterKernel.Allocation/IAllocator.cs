@@ -36,6 +36,12 @@ public interface IAllocator
     /// are credited back to the right role of a multi-role framework. Null: the framework's first role.</summary>
     void RecoverResources(FrameworkId framework, AgentId agent, string? role, Resources.Resources resources, Filters? filters, DateTimeOffset now);
 
+    /// <summary>An operator's RESERVE/UNRESERVE/CREATE/DESTROY: converts free resources of the agent (and its total).
+    /// False, changing nothing, when they are not all free.</summary>
+    bool UpdateAvailable(AgentId agent, ResourceConversion conversion);
+    /// <summary>An operation in an ACCEPT: converts part of the framework's allocation on the agent (and the agent's total).</summary>
+    void UpdateAllocation(FrameworkId framework, AgentId agent, string? role, ResourceConversion conversion);
+
     void SuppressOffers(FrameworkId framework, IReadOnlyCollection<string>? roles);
     /// <summary>Unsuppresses the roles and clears the framework's decline filters for them (all roles when null).</summary>
     void ReviveOffers(FrameworkId framework, IReadOnlyCollection<string>? roles);

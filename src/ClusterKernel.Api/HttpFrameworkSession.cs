@@ -88,6 +88,7 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
         Receive<ResourceOffers>(m => Write(m));
         Receive<OfferRescinded>(m => Write(m));
         Receive<TaskStatusUpdate>(m => Write(m));
+        Receive<OperationStatusUpdate>(m => Write(m));
         Receive<HeartbeatTick>(_ => Write(SchedulerHeartbeat.Instance));
         Receive<Forward>(m => _master.Tell(m.Call, Self));
         Receive<ClientGone>(_ => Context.Stop(Self));

@@ -53,8 +53,12 @@ public static class MesosStateJson
     private static JsonObject Agent(AgentView a)
     {
         var reserved = new JsonObject();
+        var reservedFull = new JsonObject();
         foreach (var role in a.Resources.Where(r => r.IsReserved).Select(r => r.Role).Distinct())
+        {
             reserved[role] = ResourcesJson(a.Resources.Reserved(role));
+            reservedFull[role] = SchedulerJson.WriteResources(a.Resources.Reserved(role)); // with reservation stacks and volumes
+        }
         return new JsonObject
         {
             ["id"] = a.Id.Value,
@@ -64,6 +68,8 @@ public static class MesosStateJson
             ["offered_resources"] = ResourcesJson(a.Offered),
             ["unreserved_resources"] = ResourcesJson(a.Resources.Unreserved()),
             ["reserved_resources"] = reserved,
+            ["reserved_resources_full"] = reservedFull,
+            ["unreserved_resources_full"] = SchedulerJson.WriteResources(a.Resources.Unreserved()),
             ["attributes"] = Attributes(a.Attributes),
             ["active"] = a.Active,
             ["registered_time"] = a.RegisteredTime,

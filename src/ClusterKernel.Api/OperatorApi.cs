@@ -17,7 +17,7 @@ namespace ClusterKernel.Api;
 /// /redirect, /metrics in Prometheus text). Every call is one or more Asks of the master; JSON shapes are in
 /// <see cref="OperatorJson"/>. See docs/api-operator.md for what is and is not supported.
 /// </summary>
-public static class OperatorApi
+public static partial class OperatorApi
 {
     public const string Path = "/api/v1";
 
@@ -56,14 +56,16 @@ public static class OperatorApi
         // A single-master cluster is its own leader: redirect to ourselves, as Mesos does ("//host:port").
         app.MapGet("/redirect", (HttpRequest r) => Results.Redirect("//" + r.Host, permanent: false, preserveMethod: true));
         app.MapGet("/metrics", h.Prometheus);
-        foreach (var route in new[] { "/reserve", "/unreserve", "/create-volumes", "/destroy-volumes" })
-            app.MapPost(route, () => Error(501, "not supported yet"));
+        app.MapPost("/reserve", (HttpRequest r) => h.ClassicOperation(r, "resources", (a, res) => new ReserveResources(a, res)));
+        app.MapPost("/unreserve", (HttpRequest r) => h.ClassicOperation(r, "resources", (a, res) => new UnreserveResources(a, res)));
+        app.MapPost("/create-volumes", (HttpRequest r) => h.ClassicOperation(r, "volumes", (a, res) => new CreateVolumes(a, res)));
+        app.MapPost("/destroy-volumes", (HttpRequest r) => h.ClassicOperation(r, "volumes", (a, res) => new DestroyVolumes(a, res)));
     }
 
     internal static IResult Json(JsonNode node, int status = 200) => Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, status);
     internal static IResult Error(int status, string message) => Json(new JsonObject { ["message"] = message }, status);
 
-    private sealed class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, CancellationToken stopping, TimeSpan pollInterval, TimeSpan heartbeatInterval)
+    private sealed partial class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, CancellationToken stopping, TimeSpan pollInterval, TimeSpan heartbeatInterval)
     {
         private int _subscribers;
         private readonly TimeSpan _poll = pollInterval, _heartbeat = heartbeatInterval;
@@ -165,7 +167,7 @@ public static class OperatorApi
                     var (s, w, q) = (State(), Ask<WeightsView>(GetWeights.Instance), Ask<QuotaView>(GetQuota.Instance));
                     return Reply(type, OperatorJson.GetRoles(await s, await w, await q));
                 }
-                case "GET_OPERATIONS": return Reply(type, new JsonObject { ["operations"] = new JsonArray() });
+                case "GET_OPERATIONS": return Reply(type, new JsonObject { ["operations"] = OperationsJson(await Ask<OperationsView>(GetOperations.Instance)) });
                 case "GET_WEIGHTS": return Reply(type, new JsonObject { ["weight_infos"] = OperatorJson.WeightInfos(await Ask<WeightsView>(GetWeights.Instance)) });
                 case "UPDATE_WEIGHTS":
                     return await Change(new UpdateWeights(ParseWeights(Field(Field(call, "update_weights").AsObject(), "weight_infos"))));
@@ -199,8 +201,8 @@ public static class OperatorApi
                     var markGone = drain["mark_gone"] is { } g && g.GetValue<bool>();
                     return await Change(new DrainAgent(AgentIdOf(call, "drain_agent"), grace, markGone));
                 }
-                case "RESERVE_RESOURCES" or "UNRESERVE_RESOURCES" or "CREATE_VOLUMES" or "DESTROY_VOLUMES" or "GROW_VOLUME" or "SHRINK_VOLUME"
-                    or "UPDATE_QUOTA_CONFIG":
+                case "RESERVE_RESOURCES" or "UNRESERVE_RESOURCES" or "CREATE_VOLUMES" or "DESTROY_VOLUMES": return await V1Operation(type, call);
+                case "GROW_VOLUME" or "SHRINK_VOLUME" or "UPDATE_QUOTA_CONFIG":
                     return Error(501, "not supported yet");
                 default: return Error(400, $"Unknown call type '{type}'");
             }

@@ -19,30 +19,8 @@ public static class OperatorJson
     public static JsonObject Id(string value) => new() { ["value"] = value };
     public static JsonObject Nanos(double seconds) => new() { ["nanoseconds"] = (long)Math.Round(seconds * 1e9) };
 
-    /// <summary>v1 Resource array: scalars {"scalar":{"value"}}, ranges {"ranges":{"range":[{"begin","end"}]}}, sets {"set":{"item"}}; reserved ones carry a STATIC reservation.</summary>
-    public static JsonArray Resources(Res resources)
-    {
-        var a = new JsonArray();
-        foreach (var r in resources)
-        {
-            var o = new JsonObject { ["name"] = r.Name };
-            switch (r.Type)
-            {
-                case ClusterKernel.Resources.ValueType.Scalar:
-                    o["type"] = "SCALAR"; o["scalar"] = new JsonObject { ["value"] = r.Scalar }; break;
-                case ClusterKernel.Resources.ValueType.Ranges:
-                    o["type"] = "RANGES";
-                    o["ranges"] = new JsonObject { ["range"] = new JsonArray(r.Ranges.Select(x => (JsonNode)new JsonObject { ["begin"] = x.Begin, ["end"] = x.End }).ToArray()) };
-                    break;
-                default:
-                    o["type"] = "SET"; o["set"] = new JsonObject { ["item"] = new JsonArray(r.Set.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()) }; break;
-            }
-            if (r.IsReserved) o["reservations"] = new JsonArray(new JsonObject { ["type"] = "STATIC", ["role"] = r.Role });
-            if (r.Revocable) o["revocable"] = new JsonObject();
-            a.Add(o);
-        }
-        return a;
-    }
+    /// <summary>v1 Resource array, as the scheduler API writes it (reservation stack, volumes).</summary>
+    public static JsonArray Resources(Res resources) => SchedulerJson.WriteResources(resources);
 
     /// <summary>A name → quantity map, as in QuotaConfig.guarantees / limits.</summary>
     public static JsonObject Quantities(IReadOnlyDictionary<string, double> values)

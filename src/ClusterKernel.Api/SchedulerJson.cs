@@ -30,11 +30,12 @@ public sealed class SchedulerJsonException(string message) : Exception(message);
 /// messages and back, Protocol events to records and back. Field names are Mesos' snake_case, enums are their names, ids are
 /// {"value": ...}, uuids are base64 of the 16 bytes. Pure: no actors, no I/O.
 /// </summary>
-public static class SchedulerJson
+public static partial class SchedulerJson
 {
     public static readonly IReadOnlySet<string> CallTypes = new HashSet<string>
     {
         "SUBSCRIBE", "TEARDOWN", "ACCEPT", "DECLINE", "REVIVE", "SUPPRESS", "KILL", "SHUTDOWN", "ACKNOWLEDGE", "RECONCILE", "MESSAGE", "REQUEST",
+        "ACKNOWLEDGE_OPERATION_STATUS", "RECONCILE_OPERATIONS",
     };
 
     // =====================================================================================================================
@@ -54,7 +55,7 @@ public static class SchedulerJson
         var call = Obj(node, "call");
         var type = ReqStr(call, "type", "call");
         if (type == "UNKNOWN" || !CallTypes.Contains(type))
-            throw new SchedulerJsonException(type is "UPDATE_FRAMEWORK" or "ACKNOWLEDGE_OPERATION_STATUS" or "RECONCILE_OPERATIONS"
+            throw new SchedulerJsonException(type is "UPDATE_FRAMEWORK"
                 ? $"Call type {type} is not supported" : $"Unknown call type '{type}'");
         FrameworkId? fwId = call["framework_id"] is { } f ? new FrameworkId(IdValue(f, "framework_id")) : null;
 
@@ -80,6 +81,8 @@ public static class SchedulerJson
             "KILL" => ParseKill(id, ReqObj(call, "kill", "call")),
             "ACKNOWLEDGE" => ParseAcknowledge(id, ReqObj(call, "acknowledge", "call")),
             "RECONCILE" => ParseReconcile(id, call["reconcile"] as JsonObject),
+            "ACKNOWLEDGE_OPERATION_STATUS" => ParseAcknowledgeOperation(id, ReqObj(call, "acknowledge_operation_status", "call")),
+            "RECONCILE_OPERATIONS" => ParseReconcileOperations(id, call["reconcile_operations"] as JsonObject),
             _ => null, // MESSAGE, REQUEST, SHUTDOWN
         };
         return new SchedulerCall(type, id, body);
@@ -98,7 +101,7 @@ public static class SchedulerJson
             var path = $"accept.operations[{i++}]";
             var op = Obj(opNode, path);
             var opType = ReqStr(op, "type", path);
-            if (opType != "LAUNCH") throw new SchedulerJsonException($"{path}: operation {opType} is not supported (only LAUNCH)");
+            if (opType != "LAUNCH") { ops.Add(ParseResourceOperation(op, opType, path)); continue; }
             var launch = ReqObj(op, "launch", path);
             var tasks = ReqArr(launch, "task_infos", path + ".launch")
                 .Select((t, j) => ParseTaskInfo(Obj(t, $"{path}.launch.task_infos[{j}]"), $"{path}.launch.task_infos[{j}]")).ToList();
@@ -198,6 +201,7 @@ public static class SchedulerJson
                 };
                 break;
         }
+        WriteOperationCall(o, call.Body);
         return o;
     }
 
@@ -208,7 +212,7 @@ public static class SchedulerJson
             ["type"] = "LAUNCH",
             ["launch"] = new JsonObject { ["task_infos"] = new JsonArray(l.TaskInfos.Select(t => (JsonNode)WriteTaskInfo(t)).ToArray()) },
         },
-        _ => throw new ArgumentException($"operation {op.GetType().Name} has no JSON mapping"),
+        _ => WriteResourceOperation(op),
     };
 
     // =====================================================================================================================
@@ -234,6 +238,7 @@ public static class SchedulerJson
         },
         OfferRescinded r => new JsonObject { ["type"] = "RESCIND", ["rescind"] = new JsonObject { ["offer_id"] = IdJson(r.OfferId.Value) } },
         TaskStatusUpdate u => new JsonObject { ["type"] = "UPDATE", ["update"] = new JsonObject { ["status"] = WriteTaskStatus(u.Status) } },
+        OperationStatusUpdate u => new JsonObject { ["type"] = "UPDATE_OPERATION_STATUS", ["update_operation_status"] = new JsonObject { ["status"] = WriteOperationStatus(u.Status) } },
         FrameworkError e => new JsonObject { ["type"] = "ERROR", ["error"] = new JsonObject { ["message"] = e.Message } },
         SchedulerHeartbeat => new JsonObject { ["type"] = "HEARTBEAT" },
         _ => null,
@@ -257,6 +262,8 @@ public static class SchedulerJson
                 return new OfferRescinded(new OfferId(IdValue(Req(ReqObj(e, "rescind", "event"), "offer_id", "rescind"), "rescind.offer_id")));
             case "UPDATE":
                 return new TaskStatusUpdate(ParseTaskStatus(ReqObj(ReqObj(e, "update", "event"), "status", "update"), "update.status"));
+            case "UPDATE_OPERATION_STATUS":
+                return new OperationStatusUpdate(ParseOperationStatus(ReqObj(ReqObj(e, "update_operation_status", "event"), "status", "update_operation_status"), "update_operation_status.status"));
             case "ERROR":
                 return new FrameworkError(ReqStr(ReqObj(e, "error", "event"), "message", "error"));
             case "HEARTBEAT":
@@ -515,7 +522,7 @@ public static class SchedulerJson
                 break;
         }
         o["role"] = r.Role;
-        if (r.IsReserved) o["reservations"] = new JsonArray(new JsonObject { ["type"] = "STATIC", ["role"] = r.Role });
+        WriteReservationAndDisk(o, r);
         if (r.Revocable) o["revocable"] = new JsonObject();
         return (JsonNode)o;
     }).ToArray());
@@ -531,13 +538,7 @@ public static class SchedulerJson
             var o = Obj(arr[i], p);
             var name = ReqStr(o, "name", p);
             var type = o["type"] is { } t ? Str(t, p + ".type") : o["scalar"] is not null ? "SCALAR" : o["ranges"] is not null ? "RANGES" : o["set"] is not null ? "SET" : null;
-            var role = ClusterKernel.Resources.Roles.Any;
-            if (o["reservations"] is JsonArray res && res.Count > 0)
-            {
-                var last = Obj(res[^1], $"{p}.reservations[{res.Count - 1}]");
-                role = ReqStr(last, "role", $"{p}.reservations[{res.Count - 1}]");
-            }
-            else if (o["role"] is { } rl) role = Str(rl, p + ".role");
+            var role = o["role"] is { } rl ? Str(rl, p + ".role") : ClusterKernel.Resources.Roles.Any;
             if (!ClusterKernel.Resources.Roles.IsValid(role)) throw new SchedulerJsonException($"{p}: invalid role '{role}'");
             Resource r = type switch
             {
@@ -553,6 +554,7 @@ public static class SchedulerJson
                 _ => throw new SchedulerJsonException($"{p}.type: unknown value type '{type}'"),
             };
             if (o["revocable"] is not null) r = r with { Revocable = true };
+            r = ParseReservationAndDisk(o, r, p);
             if (r.Type == ClusterKernel.Resources.ValueType.Scalar && (double.IsNaN(r.Scalar) || r.Scalar < 0))
                 throw new SchedulerJsonException($"{p}: negative scalar");
             list.Add(r);

@@ -89,6 +89,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<FailoverExpired>(OnFailoverExpired);
         OperatorCommands();
         AllocationCommands();
+        OperationCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -167,6 +168,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void AddAgent(AgentId id, AgentInfo info, IActorRef agentRef, IReadOnlyList<TaskReport> tasks)
     {
+        info = WithCheckpointed(id, info);
+        if (_registry.Checkpointed.TryGetValue(id, out var checkpointed)) agentRef.Tell(new CheckpointResourcesOnAgent(checkpointed));
         var now = Now();
         var entry = new AgentEntry { Id = id, Info = info, Connected = true, RegisteredTime = now, LastSeen = DateTimeOffset.UtcNow };
         _state.Agents[id] = entry;
@@ -418,20 +421,22 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     {
         var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
         Counters(m.FrameworkId).Accepted += m.OfferIds.Count;
-        foreach (var refused in outcome.Refused) SendToFramework(m.FrameworkId, new TaskStatusUpdate(refused));
-        if (outcome.Agent is { } agent)
+        AfterOperations(m.FrameworkId, outcome, () =>
         {
-            if (outcome.Launch.Count > 0)
+            foreach (var refused in outcome.Refused) SendToFramework(m.FrameworkId, new TaskStatusUpdate(refused));
+            if (outcome.Agent is { } agent)
             {
-                if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new RunTasks(m.FrameworkId, f.Info, outcome.Launch));
-                else foreach (var t in outcome.Launch) LoseTask(m.FrameworkId, t.TaskId, agent, "Agent is not connected", Reasons.AgentDisconnected);
+                if (outcome.Launch.Count > 0)
+                {
+                    if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new RunTasks(m.FrameworkId, f.Info, outcome.Launch));
+                    else foreach (var t in outcome.Launch) LoseTask(m.FrameworkId, t.TaskId, agent, "Agent is not connected", Reasons.AgentDisconnected);
+                }
+                if (!outcome.Unused.IsEmpty)
+                    Allocator(a => a.RecoverResources(m.FrameworkId, agent, outcome.Role, outcome.Unused, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
             }
-            if (!outcome.Unused.IsEmpty)
-                Allocator(a => a.RecoverResources(m.FrameworkId, agent, outcome.Role, outcome.Unused, m.Filters ?? new Filters(), DateTimeOffset.UtcNow));
-        }
-        foreach (var o in outcome.Returned)
-            Allocator(a => a.RecoverResources(o.FrameworkId, o.AgentId, o.AllocationRole, o.Resources, null, DateTimeOffset.UtcNow));
-
+            foreach (var o in outcome.Returned)
+                Allocator(a => a.RecoverResources(o.FrameworkId, o.AgentId, o.AllocationRole, o.Resources, null, DateTimeOffset.UtcNow));
+        });
     });
 
     private void OnDecline(DeclineOffers m) => IfFramework(m.FrameworkId, _ =>

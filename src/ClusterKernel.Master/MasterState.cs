@@ -50,13 +50,17 @@ public sealed record AcceptOutcome(AgentId? Agent, string? Role, IReadOnlyList<T
 {
     /// <summary>Valid offers named by an invalid ACCEPT: they go back whole, each to its own agent, without a filter.</summary>
     public IReadOnlyList<Offer> Returned { get; init; } = Array.Empty<Offer>();
+    /// <summary>RESERVE/UNRESERVE/CREATE/DESTROY applied, in order, to the offered resources (see MasterState.Operations.cs).</summary>
+    public IReadOnlyList<ClusterKernel.Resources.ResourceConversion> Conversions { get; init; } = Array.Empty<ClusterKernel.Resources.ResourceConversion>();
+    /// <summary>Every non-LAUNCH operation with its error (null when applied), for operation feedback.</summary>
+    public IReadOnlyList<(OfferOperation Operation, string? Error)> OperationResults { get; init; } = Array.Empty<(OfferOperation, string?)>();
 }
 
 /// <summary>
 /// The master's in-memory view of the cluster — agents, frameworks, offers, tasks — and the rules that change it,
 /// as plain C# with no Akka: the actor validates calls here, then sends what the outcome says.
 /// </summary>
-public sealed class MasterState(int maxCompletedPerFramework)
+public sealed partial class MasterState(int maxCompletedPerFramework)
 {
     public Dictionary<AgentId, AgentEntry> Agents { get; } = new();
     public Dictionary<FrameworkId, FrameworkEntry> Frameworks { get; } = new();
@@ -113,7 +117,11 @@ public sealed class MasterState(int maxCompletedPerFramework)
         var pool = offers.Aggregate(ResourceBag.Empty, (acc, o) => acc + o.Resources);
         if (offerError is not null)
             return new AcceptOutcome(null, null, Array.Empty<TaskInfo>(),
-                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty) { Returned = offers };
+                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty)
+            {
+                Returned = offers,
+                OperationResults = operations.Where(op => op is not LaunchOperation).Select(op => (op, (string?)offerError)).ToList(),
+            };
 
         var agent = offers[0].AgentId;
         var role = offers[0].AllocationRole;
@@ -121,7 +129,17 @@ public sealed class MasterState(int maxCompletedPerFramework)
         var launch = new List<TaskInfo>();
         var refused = new List<TaskStatus>();
         var ids = new HashSet<TaskId>();
-        foreach (var t in tasks)
+        var conversions = new List<ClusterKernel.Resources.ResourceConversion>();
+        var results = new List<(OfferOperation, string?)>();
+        // Operations apply in order: a RESERVE changes what a later LAUNCH may use; an invalid one is dropped alone (as Mesos does).
+        foreach (var op in operations)
+        {
+            if (op is LaunchOperation l) foreach (var t in l.TaskInfos) Launch(t);
+            else results.Add((op, ApplyOperation(framework, Agents[agent], op, ref pool, conversions)));
+        }
+        return new AcceptOutcome(agent, role, launch, refused, pool) { Conversions = conversions, OperationResults = results };
+
+        void Launch(TaskInfo t)
         {
             string? error = null;
             if (string.IsNullOrWhiteSpace(t.TaskId.Value)) error = "Task id is empty";
@@ -130,12 +148,11 @@ public sealed class MasterState(int maxCompletedPerFramework)
             else if (t.Resources.IsEmpty) error = "Task uses no resources";
             else if (t.Command?.Value is null or "" && t.Container?.DockerImage is null) error = "Task has no command";
             else if (!pool.Contains(t.Resources)) error = $"Task uses more resources ({t.Resources}) than the offers have left ({pool})";
-            if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); continue; }
+            if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); return; }
             pool -= t.Resources;
             launch.Add(t);
             AddTask(fw, t, TaskState.TASK_STAGING, now, role);
         }
-        return new AcceptOutcome(agent, role, launch, refused, pool);
     }
 
     /// <summary>Adds a task (launched, or reported by a re-registering agent) and charges its resources.</summary>

@@ -16,6 +16,8 @@ public sealed class Registry
     public HashSet<AgentId> Draining { get; } = new();
     public HashSet<AgentId> Gone { get; } = new();
     public HashSet<string> DownHostnames { get; } = new();
+    /// <summary>Per agent: its dynamic reservations and persistent volumes, carved out of what it declares when it registers.</summary>
+    public Dictionary<AgentId, ClusterKernel.Resources.Resources> Checkpointed { get; } = new();
 
     /// <summary>An agent gets no new offers while deactivated, draining, or on a machine down for maintenance.</summary>
     public bool IsAvailable(AgentId id, string hostname) => !Deactivated.Contains(id) && !Draining.Contains(id) && !DownHostnames.Contains(hostname);
@@ -43,12 +45,16 @@ public sealed class Registry
                 break;
             case AgentMarkedGone g:
                 Gone.Add(g.AgentId);
+                Checkpointed.Remove(g.AgentId);
                 Agents.Remove(g.AgentId);
                 Deactivated.Remove(g.AgentId);
                 Draining.Remove(g.AgentId);
                 break;
             case MaintenanceUpdated m:
                 foreach (var h in m.Hostnames) { if (m.Down) DownHostnames.Add(h); else DownHostnames.Remove(h); }
+                break;
+            case AgentResourcesCheckpointed c:
+                if (c.Checkpointed.IsEmpty) Checkpointed.Remove(c.AgentId); else Checkpointed[c.AgentId] = c.Checkpointed;
                 break;
             case WeightsUpdated w:
                 foreach (var (role, weight) in w.Weights) Weights[role] = weight;

@@ -20,3 +20,5 @@ public sealed record AgentAvailabilityChanged(AgentId AgentId, bool Deactivated,
 /// <summary>Marked gone: never admitted again (Mesos' registry keeps gone agents too).</summary>
 public sealed record AgentMarkedGone(AgentId AgentId, double Time) : IClusterMessage;
 public sealed record MaintenanceUpdated(IReadOnlyList<string> Hostnames, bool Down) : IClusterMessage;
+/// <summary>An agent's dynamically reserved resources and persistent volumes after an operation (the whole set, so replay is idempotent).</summary>
+public sealed record AgentResourcesCheckpointed(AgentId AgentId, ClusterKernel.Resources.Resources Checkpointed) : IClusterMessage;

@@ -22,6 +22,10 @@ public sealed record ReconcileTask(TaskId TaskId, AgentId? AgentId);
 /// <summary>An operation of an ACCEPT call (mesos.proto Offer.Operation).</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(LaunchOperation), "LAUNCH")]
+[JsonDerivedType(typeof(ReserveOperation), "RESERVE")]
+[JsonDerivedType(typeof(UnreserveOperation), "UNRESERVE")]
+[JsonDerivedType(typeof(CreateOperation), "CREATE")]
+[JsonDerivedType(typeof(DestroyOperation), "DESTROY")]
 public abstract record OfferOperation;
 public sealed record LaunchOperation(IReadOnlyList<TaskInfo> TaskInfos) : OfferOperation;
 

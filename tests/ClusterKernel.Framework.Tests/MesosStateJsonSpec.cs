@@ -49,6 +49,7 @@ public sealed class MesosStateJsonSpec
         Assert.Equal(1.0, (double?)slave["used_resources"]!["cpus"]);
         Assert.Equal(4.0, (double?)slave["unreserved_resources"]!["cpus"]);
         Assert.Equal(2.0, (double?)slave["reserved_resources"]!["ads"]!["cpus"]);
+        Assert.Equal("ads", (string?)slave["reserved_resources_full"]!["ads"]![0]!["reservations"]![0]!["role"]);
         Assert.Equal("r1", (string?)slave["attributes"]!["rack"]);
         Assert.Equal(2.0, (double?)slave["attributes"]!["tier"]);
         Assert.True((bool?)slave["active"]);

@@ -51,6 +51,7 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
                     break;
                 case DeactivateAgent or ReactivateAgent or DrainAgent or MarkAgentGone: sender.Tell(OperatorResult.Success); break;
                 case ReadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "", 0, "no such task")); break;
+                case GetOperations: sender.Tell(new OperationsView(Array.Empty<OperationView>())); break;
                 case ReadSandboxFile r: sender.Tell(new SandboxFileData(r.Path, r.Offset, r.Length == 0 ? "" : "hello\n", 6, null)); break;
             }
             return AutoPilot.KeepRunning;
@@ -141,10 +142,9 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     [Theory]
-    [InlineData("RESERVE_RESOURCES")]
-    [InlineData("UNRESERVE_RESOURCES")]
-    [InlineData("CREATE_VOLUMES")]
-    public async Task Reservations_and_volumes_answer_501(string type) =>
+    [InlineData("GROW_VOLUME")]
+    [InlineData("SHRINK_VOLUME")]
+    public async Task Growing_and_shrinking_volumes_answer_501(string type) =>
         Assert.Equal("not supported yet", await CallError(HttpStatusCode.NotImplemented, CallJson(type, null)));
 
     // ---------------- reads ----------------
@@ -396,13 +396,14 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     [Fact]
-    public async Task Redirect_points_to_this_master_and_reserve_is_501()
+    public async Task Redirect_points_to_this_master_and_reserve_without_an_agent_is_400()
     {
         var r = await _http.GetAsync("/redirect");
         Assert.Equal(HttpStatusCode.TemporaryRedirect, r.StatusCode);
         Assert.Equal("//" + new Uri(_app.Urls.First()).Authority, r.Headers.Location!.OriginalString);
-        var (status, text) = await Send(HttpMethod.Post, "/reserve", "slaveId=a&resources=[]", "application/x-www-form-urlencoded");
-        Assert.Equal((HttpStatusCode.NotImplemented, "not supported yet"), (status, (string?)JsonNode.Parse(text)!["message"]));
+        var (status, text) = await Send(HttpMethod.Post, "/reserve", "resources=[]", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("slaveId", (string?)JsonNode.Parse(text)!["message"]);
     }
 
     [Fact]

@@ -89,6 +89,27 @@ public sealed class ProtocolSerializationSpec(ITestOutputHelper output)
         yield return GetMaintenance.Instance;
         yield return new MaintenanceView(new[] { "h1" }, new[] { new AgentId("a1") }, Array.Empty<AgentId>(), Array.Empty<AgentId>());
         yield return OperatorResult.Refused("no");
+        var reserved = Res.From(Res.Parse("cpus:1;disk:10").Select(r => r with
+        {
+            Role = "eng", Reservations = new[] { new ClusterKernel.Resources.ReservationInfo("DYNAMIC", "eng", "ops", new Dictionary<string, string> { ["k"] = "v" }) },
+        }));
+        var volume = Res.From(reserved.Where(r => r.Name == "disk").Select(r => r with { Disk = new ClusterKernel.Resources.DiskInfo("v1", "ops", "data") }));
+        var opStatus = new OperationStatus("r1", OperationStates.Finished, null, new AgentId("a1"), Guid.NewGuid(), 1700000000);
+        yield return new OperationStatusUpdate(opStatus);
+        yield return new AcknowledgeOperationStatus(fid, new AgentId("a1"), "r1", Guid.NewGuid());
+        yield return new ReconcileOperations(fid, new[] { "r1" });
+        yield return GetOperations.Instance;
+        yield return new OperationsView(new[] { new OperationView(fid, new AgentId("a1"), "RESERVE", opStatus) });
+        yield return new ReserveResources(new AgentId("a1"), reserved);
+        yield return new UnreserveResources(new AgentId("a1"), reserved);
+        yield return new CreateVolumes(new AgentId("a1"), volume);
+        yield return new DestroyVolumes(new AgentId("a1"), volume);
+        yield return new OperatorConflict("busy");
+        yield return new CheckpointResourcesOnAgent(volume);
+        yield return new AcceptOffers(fid, new[] { new OfferId("o1") }, new OfferOperation[]
+        {
+            new ReserveOperation(reserved, "r1"), new CreateOperation(volume), new DestroyOperation(volume), new UnreserveOperation(reserved),
+        }, null);
         yield return new MetricsSnapshot(new Dictionary<string, double> { ["allocator/mesos/allocation_run_ms"] = 1.5, ["master/elected"] = 1 });
         yield return new ClusterState("epoch-1", 1700000000, 1700000001.5,
             new[] { new AgentView(new AgentId("a1"), "h1", Res.Parse("cpus:4;mem:4096"), Res.Parse("cpus:1"), Res.Empty, new Dictionary<string, string>(), true, 1700000000) },

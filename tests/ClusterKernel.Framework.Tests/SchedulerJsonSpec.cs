@@ -110,7 +110,8 @@ public sealed class SchedulerJsonSpec
         Assert.Equal(new FrameworkId("12220-3440-12532-2345"), a.FrameworkId);
         Assert.Equal(new OfferId("12220-3440-12532-O12"), a.OfferIds.Single());
         Assert.Equal("sleep 1000", t.Command!.Value);
-        Assert.Equal(Res.Parse("cpus:1;mem:128;ports(ads):[31000-31001]"), t.Resources);
+        Assert.Equal(Res.Parse("cpus:1;mem:128;ports(ads):[31000-31001]").Select(r => r.Role), t.Resources.Select(r => r.Role));
+        Assert.Equal(ClusterKernel.Resources.ReservationInfo.Dynamic, t.Resources.Single(r => r.IsReserved).Reservations.Single().Type);
         Assert.Equal("alpine:3", t.Container!.DockerImage);
         Assert.Equal(5, t.KillGracePeriodSeconds);
         Assert.Equal(5, a.Filters!.RefuseSeconds);
@@ -145,7 +146,7 @@ public sealed class SchedulerJsonSpec
     [InlineData("""{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u"}}}""", "'subscribe.framework_info.name' is required")]
     [InlineData("""{"type":"SUBSCRIBE","framework_id":{"value":"a"},"subscribe":{"framework_info":{"name":"n","id":{"value":"b"}}}}""", "differs from")]
     [InlineData("""{"type":"ACKNOWLEDGE","framework_id":{"value":"f"},"acknowledge":{"agent_id":{"value":"a"},"task_id":{"value":"t"},"uuid":"AAAA"}}""", "expected 16 bytes")]
-    [InlineData("""{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o"}],"operations":[{"type":"RESERVE","reserve":{}}]}}""", "RESERVE is not supported")]
+    [InlineData("""{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o"}],"operations":[{"type":"GROW_VOLUME","grow_volume":{}}]}}""", "GROW_VOLUME is not supported")]
     [InlineData("""{"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"n","task_id":{"value":"t"},"agent_id":{"value":"a"},"command":{"value":"x"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":"lots"}}]}]}}]}}""", "'accept.operations[0].launch.task_infos[0].resources[0].scalar.value' must be a number")]
     public void Invalid_calls_say_what_is_wrong(string json, string expected)
     {

@@ -180,7 +180,8 @@ public sealed class DockerContainerizer : IContainerizer, IDisposable
             HostConfig = new HostConfig
             {
                 NetworkMode = "host",
-                Binds = [sandbox + ":" + SandboxMountPoint],
+                Binds = [sandbox + ":" + SandboxMountPoint,
+                    .. launch.Volumes.Select(v => $"{v.HostPath}:{SandboxMountPoint}/{v.ContainerPath}{(v.ReadOnly ? ":ro" : "")}")],
                 Memory = memoryBytes,
                 MemorySwap = memoryBytes, // no swap on top of the limit, so exceeding it OOM-kills
                 NanoCPUs = (long)(Math.Max(launch.Cpus, MinCpus) * 1e9),

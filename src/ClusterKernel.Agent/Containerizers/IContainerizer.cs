@@ -34,7 +34,11 @@ public sealed record ContainerLaunch(
     string ContainerId, string AgentId, string FrameworkId, string TaskId, string ExecutorId,
     string? Image, string Command, IReadOnlyList<string> Arguments, bool Shell,
     IReadOnlyDictionary<string, string> Environment,
-    double Cpus, double MemoryMb, string SandboxDirectory);
+    double Cpus, double MemoryMb, string SandboxDirectory)
+{
+    /// <summary>Persistent volumes to mount at their container paths inside the sandbox (Docker binds; process tasks get symlinks).</summary>
+    public IReadOnlyList<VolumeMount> Volumes { get; init; } = Array.Empty<VolumeMount>();
+}
 
 public sealed record ContainerStarted(string ContainerId, int? Pid, DateTimeOffset StartedAt);
 

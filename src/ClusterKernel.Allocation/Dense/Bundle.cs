@@ -93,12 +93,12 @@ internal sealed class Bundle
         Sets = Res.Empty;
     }
 
-    public void AddTo(ResourceSchema schema, string role, bool revocable, List<Resource> into)
+    public void AddTo(ResourceSchema schema, State.Pool pool, List<Resource> into)
     {
         for (var i = 0; i < schema.ScalarCount; i++)
-            if (S[i] > 0) into.Add(new Resource { Name = schema.ScalarNames[i], Type = Resources.ValueType.Scalar, Scalar = S[i], Role = role, Revocable = revocable });
+            if (S[i] > 0) into.Add(new Resource { Name = schema.ScalarNames[i], Type = Resources.ValueType.Scalar, Scalar = S[i], Role = pool.Role, Revocable = pool.Revocable, Reservations = pool.Reservations, Disk = pool.Disk });
         for (var i = 0; i < schema.RangeCount; i++)
-            if (R[i].Length > 0) into.Add(new Resource { Name = schema.RangeNames[i], Type = Resources.ValueType.Ranges, Ranges = R[i], Role = role, Revocable = revocable });
+            if (R[i].Length > 0) into.Add(new Resource { Name = schema.RangeNames[i], Type = Resources.ValueType.Ranges, Ranges = R[i], Role = pool.Role, Revocable = pool.Revocable, Reservations = pool.Reservations });
         into.AddRange(Sets);
     }
 }

@@ -2,12 +2,24 @@ using ClusterKernel.Allocation.Dense;
 
 namespace ClusterKernel.Allocation.State;
 
-/// <summary>One reservation pool of an agent: resources reserved for one role (or unreserved, "*"), revocable or not.</summary>
+/// <summary>One reservation pool of an agent: resources reserved for one role (or unreserved, "*"), revocable or not. Dynamic
+/// reservations (with their principal and labels) and each persistent volume get pools of their own, so offers give them back whole.</summary>
 internal sealed class Pool
 {
-    public Pool(string role, bool revocable) { Role = role; Revocable = revocable; }
+    public Pool(string role, bool revocable, IReadOnlyList<ClusterKernel.Resources.ReservationInfo>? reservations = null, ClusterKernel.Resources.DiskInfo? disk = null)
+    {
+        Role = role; Revocable = revocable;
+        Reservations = reservations ?? Array.Empty<ClusterKernel.Resources.ReservationInfo>();
+        Disk = disk;
+    }
     public string Role { get; }
     public bool Revocable { get; }
+    public IReadOnlyList<ClusterKernel.Resources.ReservationInfo> Reservations { get; }
+    public ClusterKernel.Resources.DiskInfo? Disk { get; }
+
+    public bool Holds(ClusterKernel.Resources.Resource r) =>
+        r.Revocable == Revocable && r.Role == Role && Equals(r.Disk, Disk) &&
+        (r.Reservations.Count == 0 && Reservations.Count == 0 || r.Reservations.SequenceEqual(Reservations));
     public bool Unreserved => Role == ClusterKernel.Resources.Roles.Any;
     public Bundle Total = new();
     public Bundle Free = new();
@@ -134,13 +146,13 @@ internal sealed class AgentState
         MemoRefused = -1;
     }
 
-    public int PoolIndex(string role, bool revocable, bool create)
+    public int PoolIndex(ClusterKernel.Resources.Resource r, bool create)
     {
         for (var i = 0; i < Pools.Count; i++)
-            if (Pools[i].Revocable == revocable && Pools[i].Role == role) return i;
+            if (Pools[i].Holds(r)) return i;
         if (!create) return -1;
         if (Pools.Count == 64) throw new InvalidOperationException("more than 64 reservation pools on one agent");
-        Pools.Add(new Pool(role, revocable));
+        Pools.Add(new Pool(r.Role, r.Revocable, r.Reservations, r.Disk));
         return Pools.Count - 1;
     }
 }

@@ -19,6 +19,17 @@ public sealed record Resource
     /// <summary>"*" when unreserved; else the role it is reserved for (a refined reservation names the deepest role).</summary>
     public string Role { get; init; } = Unreserved;
     public bool Revocable { get; init; }
+    /// <summary>Mesos' refined reservation stack (bottom first), set when any level is DYNAMIC; the deepest entry's role is
+    /// <see cref="Role"/>. Empty for unreserved and for plain static reservations ("cpus(ads):8"), see <see cref="Stack"/>.</summary>
+    public IReadOnlyList<ReservationInfo> Reservations { get; init; } = Array.Empty<ReservationInfo>();
+    /// <summary>A persistent volume (disk only): persistence id and where tasks see it.</summary>
+    public DiskInfo? Disk { get; init; }
+
+    /// <summary>The full reservation stack, static reservations included: what Mesos writes as "reservations".</summary>
+    public IReadOnlyList<ReservationInfo> Stack =>
+        Reservations.Count > 0 ? Reservations : Role == Unreserved ? Array.Empty<ReservationInfo>() : new[] { ReservationInfo.Static(Role) };
+    public bool IsDynamicallyReserved => Reservations.Count > 0 && Reservations[^1].Type == ReservationInfo.Dynamic;
+    public bool IsPersistentVolume => Disk?.PersistenceId is not null;
 
     public bool IsReserved => Role != Unreserved;
     public bool IsEmpty => Type switch
@@ -30,7 +41,8 @@ public sealed record Resource
 
     /// <summary>Two resources that may be merged into one: same name, type, reservation and revocability.</summary>
     public bool SameKind(Resource other) =>
-        Name == other.Name && Type == other.Type && Role == other.Role && Revocable == other.Revocable;
+        Name == other.Name && Type == other.Type && Role == other.Role && Revocable == other.Revocable &&
+        (ReferenceEquals(Reservations, other.Reservations) || Stack.SequenceEqual(other.Stack)) && Equals(Disk, other.Disk);
 
     public static double Round(double value) => Math.Round(value * 1000.0) / 1000.0;
 
@@ -51,7 +63,8 @@ public sealed record Resource
 
     public override string ToString()
     {
-        var head = Role == Unreserved ? Name : $"{Name}({Role})";
+        var head = Role == Unreserved ? Name : IsDynamicallyReserved && Reservations[^1].Principal is { } p ? $"{Name}({Role}, {p})" : $"{Name}({Role})";
+        if (Disk?.PersistenceId is { } id) head += $"[{id}:{Disk.ContainerPath}]";
         var value = Type switch
         {
             ValueType.Scalar => Scalar.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
@@ -61,3 +74,24 @@ public sealed record Resource
         return $"{head}:{value}";
     }
 }
+
+/// <summary>mesos.proto Resource.ReservationInfo: one level of a (refined) reservation.</summary>
+public sealed record ReservationInfo(string Type, string Role, string? Principal = null, IReadOnlyDictionary<string, string>? Labels = null)
+{
+    public const string StaticType = "STATIC";
+    public const string Dynamic = "DYNAMIC";
+
+    public static ReservationInfo Static(string role) => new(StaticType, role);
+
+    public bool Equals(ReservationInfo? other) =>
+        other is not null && Type == other.Type && Role == other.Role && Principal == other.Principal &&
+        (Labels ?? Empty).Count == (other.Labels ?? Empty).Count &&
+        (Labels ?? Empty).All(kv => (other.Labels ?? Empty).TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Type, Role, Principal);
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+}
+
+/// <summary>mesos.proto Resource.DiskInfo for persistent volumes: Persistence {id, principal} and Volume {container_path, mode}.</summary>
+public sealed record DiskInfo(string? PersistenceId, string? Principal, string? ContainerPath, string Mode = "RW");

@@ -89,7 +89,7 @@ public sealed class Resources : IReadOnlyList<Resource>, IEquatable<Resources>
     public Resources AllocatableTo(string role) => Where(r => !r.IsReserved || Roles.IsSelfOrAncestor(r.Role, role));
 
     /// <summary>The same resources with every reservation dropped (the shape a task asks for, whatever the pool).</summary>
-    public Resources ToUnreserved() => From(_items.Select(r => r with { Role = Resource.Unreserved }));
+    public Resources ToUnreserved() => From(_items.Select(r => r with { Role = Resource.Unreserved, Reservations = Array.Empty<ReservationInfo>(), Disk = null }));
 
     /// <summary>The scalar totals per name, ignoring reservations: {cpus: 2, mem: 1024}.</summary>
     public IReadOnlyDictionary<string, double> ScalarTotals()

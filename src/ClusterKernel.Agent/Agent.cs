@@ -16,7 +16,7 @@ namespace ClusterKernel.Agent;
 /// whose container is gone, kills and cleans up live containers no checkpointed task owns, then re-registers under the
 /// same agent id with its tasks and resends their unacknowledged updates.</para>
 /// </summary>
-public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record RegisterTick { public static readonly RegisterTick Instance = new(); }
     private sealed record HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
@@ -80,7 +80,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<Launched>(OnLaunched);
         Receive<LaunchFailed>(m => Update(m.TaskId, TaskState.TASK_FAILED, m.Error, Reasons.ContainerLaunchFailed));
         Receive<Exited>(OnExited);
-        Receive<KillTaskOnAgent>(m => Kill(m.TaskId, m.GracePeriodSeconds));
+        Receive<KillTaskOnAgent>(m => KillWithGroup(m.TaskId, m.GracePeriodSeconds));
+        Receive<FrameworkToExecutorMessage>(OnFrameworkMessage);
         Receive<ShutdownFrameworkOnAgent>(m =>
         {
             foreach (var t in _tasks.Tasks.Where(t => t.FrameworkId == m.FrameworkId && !t.State.IsTerminal()).ToList()) Kill(t.Info.TaskId, null);
@@ -310,7 +311,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         if (_tasks.Find(m.TaskId) is not { } task) return;
         task.Launched = true;
         _tasks.Touch(m.TaskId);
-        Update(m.TaskId, TaskState.TASK_RUNNING);
+        if (task.Info.Executor is null) Update(m.TaskId, TaskState.TASK_RUNNING);
+        else StartGroupIfLaunched(task);
         Watch(task, ContainerizerOf(task)!);
         if (task.KillRequested) Kill(m.TaskId, task.KillGrace?.TotalSeconds);
     }
@@ -374,9 +376,11 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
     {
         if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
+        var before = task.State;
         var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode);
         FlushCheckpoint(); // as Mesos: an update is checkpointed before it is forwarded
         if (now is not null) Send(task.FrameworkId, now);
+        if (task.Info.Executor is not null && state.IsTerminal() && !before.IsTerminal() && task.State == state) OnGroupTaskEnded(task, agentId);
     }
 
     private void Send(FrameworkId fw, TaskStatus status)
@@ -399,7 +403,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             ["MESOS_FRAMEWORK_ID"] = fw.Value,
             ["MESOS_AGENT_ID"] = agent.Value,
         };
-        return new ContainerLaunch(containerId, agent.Value, fw.Value, task.TaskId.Value, task.TaskId.Value,
+        if (task.Executor is { } executor) env["MESOS_EXECUTOR_ID"] = executor.ExecutorId.Value;
+        return new ContainerLaunch(containerId, agent.Value, fw.Value, task.TaskId.Value, task.Executor?.ExecutorId.Value ?? task.TaskId.Value,
             task.Container?.DockerImage, cmd.Value ?? "", cmd.Arguments, cmd.Shell, env,
             task.Resources.Scalar("cpus"), task.Resources.Scalar("mem"), sandbox);
     }

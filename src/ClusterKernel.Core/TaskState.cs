@@ -65,4 +65,5 @@ public static class Reasons
     public const string ExecutorTerminated = "REASON_EXECUTOR_TERMINATED";
     public const string AgentRestarted = "REASON_AGENT_RESTARTED";
     public const string Preempted = "REASON_TASK_PREEMPTED";
+    public const string TaskGroupInvalid = "REASON_TASK_GROUP_INVALID";
 }

@@ -56,7 +56,7 @@ public sealed record AcceptOutcome(AgentId? Agent, string? Role, IReadOnlyList<T
 /// The master's in-memory view of the cluster — agents, frameworks, offers, tasks — and the rules that change it,
 /// as plain C# with no Akka: the actor validates calls here, then sends what the outcome says.
 /// </summary>
-public sealed class MasterState(int maxCompletedPerFramework)
+public sealed partial class MasterState(int maxCompletedPerFramework)
 {
     public Dictionary<AgentId, AgentEntry> Agents { get; } = new();
     public Dictionary<FrameworkId, FrameworkEntry> Frameworks { get; } = new();
@@ -113,7 +113,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
         var pool = offers.Aggregate(ResourceBag.Empty, (acc, o) => acc + o.Resources);
         if (offerError is not null)
             return new AcceptOutcome(null, null, Array.Empty<TaskInfo>(),
-                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty) { Returned = offers };
+                tasks.Concat(GroupTasks(operations)).Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty) { Returned = offers };
 
         var agent = offers[0].AgentId;
         var role = offers[0].AllocationRole;
@@ -135,6 +135,8 @@ public sealed class MasterState(int maxCompletedPerFramework)
             launch.Add(t);
             AddTask(fw, t, TaskState.TASK_STAGING, now, role);
         }
+        foreach (var group in operations.OfType<LaunchGroupOperation>())
+            pool = AcceptGroup(fw, group, agent, role, pool, ids, launch, refused, now);
         return new AcceptOutcome(agent, role, launch, refused, pool);
     }
 
@@ -147,6 +149,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
         f.Tasks[info.TaskId] = entry;
         f.Used += info.Resources;
         if (Agents.TryGetValue(info.AgentId, out var a)) a.Used += info.Resources;
+        if (info.Executor is { } executor && !state.IsTerminal()) TrackExecutor(fw, info.AgentId, executor, info.TaskId, role);
         return entry;
     }
 
@@ -159,9 +162,10 @@ public sealed class MasterState(int maxCompletedPerFramework)
         task.Statuses.Add(status);
         task.View = null;
         if (wasTerminal || !status.State.IsTerminal()) return null;
+        var freed = task.Info.Resources + ReleaseExecutorIfDone(fw, task);
         f.Used -= task.Info.Resources;
         if (Agents.TryGetValue(task.AgentId, out var a)) a.Used -= task.Info.Resources;
-        return (task.Info.Resources, task.Role);
+        return (freed, task.Role);
     }
 
     /// <summary>Moves a task whose terminal update was acknowledged (or which was lost) to the framework's completed list.</summary>

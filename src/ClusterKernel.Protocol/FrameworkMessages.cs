@@ -22,6 +22,7 @@ public sealed record ReconcileTask(TaskId TaskId, AgentId? AgentId);
 /// <summary>An operation of an ACCEPT call (mesos.proto Offer.Operation).</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(LaunchOperation), "LAUNCH")]
+[JsonDerivedType(typeof(LaunchGroupOperation), "LAUNCH_GROUP")]
 public abstract record OfferOperation;
 public sealed record LaunchOperation(IReadOnlyList<TaskInfo> TaskInfos) : OfferOperation;
 

@@ -9,8 +9,8 @@ using Res = ClusterKernel.Resources.Resources;
 namespace ClusterKernel.Api;
 
 /// <summary>A v1 scheduler call as parsed from JSON. <see cref="Body"/> is a <see cref="SubscribeCall"/> for SUBSCRIBE, the
-/// Protocol message the call becomes for ACCEPT, DECLINE, REVIVE, SUPPRESS, KILL, ACKNOWLEDGE, RECONCILE and TEARDOWN,
-/// and null for the calls accepted and ignored (MESSAGE, REQUEST, SHUTDOWN).</summary>
+/// Protocol message the call becomes for ACCEPT, DECLINE, REVIVE, SUPPRESS, KILL, ACKNOWLEDGE, RECONCILE, TEARDOWN, UPDATE_FRAMEWORK,
+/// MESSAGE and ACCEPT/DECLINE_INVERSE_OFFERS, and null for the calls accepted and ignored (REQUEST, SHUTDOWN).</summary>
 public sealed record SchedulerCall(string Type, FrameworkId? FrameworkId, object? Body);
 
 /// <summary>SUBSCRIBE's payload (scheduler.proto Call.Subscribe).</summary>
@@ -30,11 +30,12 @@ public sealed class SchedulerJsonException(string message) : Exception(message);
 /// messages and back, Protocol events to records and back. Field names are Mesos' snake_case, enums are their names, ids are
 /// {"value": ...}, uuids are base64 of the 16 bytes. Pure: no actors, no I/O.
 /// </summary>
-public static class SchedulerJson
+public static partial class SchedulerJson
 {
     public static readonly IReadOnlySet<string> CallTypes = new HashSet<string>
     {
         "SUBSCRIBE", "TEARDOWN", "ACCEPT", "DECLINE", "REVIVE", "SUPPRESS", "KILL", "SHUTDOWN", "ACKNOWLEDGE", "RECONCILE", "MESSAGE", "REQUEST",
+        "UPDATE_FRAMEWORK", "ACCEPT_INVERSE_OFFERS", "DECLINE_INVERSE_OFFERS",
     };
 
     // =====================================================================================================================
@@ -54,7 +55,7 @@ public static class SchedulerJson
         var call = Obj(node, "call");
         var type = ReqStr(call, "type", "call");
         if (type == "UNKNOWN" || !CallTypes.Contains(type))
-            throw new SchedulerJsonException(type is "UPDATE_FRAMEWORK" or "ACKNOWLEDGE_OPERATION_STATUS" or "RECONCILE_OPERATIONS"
+            throw new SchedulerJsonException(type is "ACKNOWLEDGE_OPERATION_STATUS" or "RECONCILE_OPERATIONS"
                 ? $"Call type {type} is not supported" : $"Unknown call type '{type}'");
         FrameworkId? fwId = call["framework_id"] is { } f ? new FrameworkId(IdValue(f, "framework_id")) : null;
 
@@ -80,7 +81,11 @@ public static class SchedulerJson
             "KILL" => ParseKill(id, ReqObj(call, "kill", "call")),
             "ACKNOWLEDGE" => ParseAcknowledge(id, ReqObj(call, "acknowledge", "call")),
             "RECONCILE" => ParseReconcile(id, call["reconcile"] as JsonObject),
-            _ => null, // MESSAGE, REQUEST, SHUTDOWN
+            "UPDATE_FRAMEWORK" => ParseUpdateFramework(id, ReqObj(call, "update_framework", "call")),
+            "MESSAGE" => ParseMessage(id, ReqObj(call, "message", "call")),
+            "ACCEPT_INVERSE_OFFERS" => ParseInverseOffers(id, ReqObj(call, "accept_inverse_offers", "call"), "accept_inverse_offers", accept: true),
+            "DECLINE_INVERSE_OFFERS" => ParseInverseOffers(id, ReqObj(call, "decline_inverse_offers", "call"), "decline_inverse_offers", accept: false),
+            _ => null, // REQUEST (Mesos' allocator ignores requests too), SHUTDOWN
         };
         return new SchedulerCall(type, id, body);
     }
@@ -98,6 +103,7 @@ public static class SchedulerJson
             var path = $"accept.operations[{i++}]";
             var op = Obj(opNode, path);
             var opType = ReqStr(op, "type", path);
+            if (opType == "LAUNCH_GROUP") { ops.Add(ParseLaunchGroup(op, path)); continue; }
             if (opType != "LAUNCH") throw new SchedulerJsonException($"{path}: operation {opType} is not supported (only LAUNCH)");
             var launch = ReqObj(op, "launch", path);
             var tasks = ReqArr(launch, "task_infos", path + ".launch")
@@ -186,6 +192,9 @@ public static class SchedulerJson
                     ["agent_id"] = IdJson(ack.AgentId.Value), ["task_id"] = IdJson(ack.TaskId.Value), ["uuid"] = WriteUuid(ack.Uuid),
                 };
                 break;
+            case UpdateFramework or FrameworkToExecutorMessage or RespondInverseOffers:
+                WriteExtensionCall(o, call.Body);
+                break;
             case ReconcileTasks rec:
                 o["reconcile"] = new JsonObject
                 {
@@ -208,6 +217,7 @@ public static class SchedulerJson
             ["type"] = "LAUNCH",
             ["launch"] = new JsonObject { ["task_infos"] = new JsonArray(l.TaskInfos.Select(t => (JsonNode)WriteTaskInfo(t)).ToArray()) },
         },
+        LaunchGroupOperation g => WriteLaunchGroup(g),
         _ => throw new ArgumentException($"operation {op.GetType().Name} has no JSON mapping"),
     };
 
@@ -236,7 +246,7 @@ public static class SchedulerJson
         TaskStatusUpdate u => new JsonObject { ["type"] = "UPDATE", ["update"] = new JsonObject { ["status"] = WriteTaskStatus(u.Status) } },
         FrameworkError e => new JsonObject { ["type"] = "ERROR", ["error"] = new JsonObject { ["message"] = e.Message } },
         SchedulerHeartbeat => new JsonObject { ["type"] = "HEARTBEAT" },
-        _ => null,
+        _ => WriteExtensionEvent(message),
     };
 
     /// <summary>An event record back to the Protocol message (SUBSCRIBED carries no master ref: <see cref="ActorRefs.Nobody"/>).</summary>
@@ -261,6 +271,8 @@ public static class SchedulerJson
                 return new FrameworkError(ReqStr(ReqObj(e, "error", "event"), "message", "error"));
             case "HEARTBEAT":
                 return SchedulerHeartbeat.Instance;
+            case "INVERSE_OFFERS" or "MESSAGE" or "FAILURE":
+                return ParseExtensionEvent(type, e);
             default:
                 throw new SchedulerJsonException($"Unknown event type '{type}'");
         }
@@ -360,7 +372,7 @@ public static class SchedulerJson
             if (ctype is not ("DOCKER" or "MESOS")) throw new SchedulerJsonException($"{cp}.type: {ctype} is not supported (DOCKER or MESOS)");
             container = image is null ? null : new ContainerInfo { Type = ctype, DockerImage = image, Network = network };
         }
-        if (command is null) throw new SchedulerJsonException($"{path}: 'command' is required (executors are not supported)");
+        if (command is null) throw new SchedulerJsonException($"{path}: 'command' is required (custom executors are not supported)");
         return new TaskInfo
         {
             Name = ReqStr(o, "name", path),

@@ -9,7 +9,7 @@ namespace ClusterKernel.Framework;
 /// until the master answers), turns master events into the scheduler callbacks and sends the scheduler calls.
 /// Handlers are registered in the constructor, so a subclass adds its own <c>Receive&lt;T&gt;</c> handlers in its own.
 /// </summary>
-public abstract class FrameworkActor : ReceiveActor, IWithTimers
+public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
 {
     private sealed record SubscribeTick { public static readonly SubscribeTick Instance = new(); }
     // Carries the framework id across a restart (a fresh instance would otherwise subscribe as a new framework and orphan its tasks).
@@ -50,6 +50,7 @@ public abstract class FrameworkActor : ReceiveActor, IWithTimers
             // The Mesos driver acknowledges after the callback returns, so an update is never acknowledged unhandled.
             if (!ExplicitAcknowledgements && m.Status.Uuid is not null && m.Status.AgentId is not null) Acknowledge(m.Status);
         });
+        ExtensionHandlers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

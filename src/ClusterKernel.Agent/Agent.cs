@@ -16,7 +16,7 @@ namespace ClusterKernel.Agent;
 /// whose container is gone, kills and cleans up live containers no checkpointed task owns, then re-registers under the
 /// same agent id with its tasks and resends their unacknowledged updates.</para>
 /// </summary>
-public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record RegisterTick { public static readonly RegisterTick Instance = new(); }
     private sealed record HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
@@ -80,7 +80,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<Launched>(OnLaunched);
         Receive<LaunchFailed>(m => Update(m.TaskId, TaskState.TASK_FAILED, m.Error, Reasons.ContainerLaunchFailed));
         Receive<Exited>(OnExited);
-        Receive<KillTaskOnAgent>(m => Kill(m.TaskId, m.GracePeriodSeconds));
+        Receive<KillTaskOnAgent>(m => KillWithGroup(m.TaskId, m.GracePeriodSeconds));
+        Receive<FrameworkToExecutorMessage>(OnFrameworkMessage);
         Receive<ShutdownFrameworkOnAgent>(m =>
         {
             foreach (var t in _tasks.Tasks.Where(t => t.FrameworkId == m.FrameworkId && !t.State.IsTerminal()).ToList()) Kill(t.Info.TaskId, null);
@@ -321,8 +322,12 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         LaunchTrace.Mark(m.TaskId.Value, "agent.launched");
         task.Launched = true;
         _tasks.Touch(m.TaskId);
-        Update(m.TaskId, TaskState.TASK_RUNNING);
-        LaunchTrace.Mark(m.TaskId.Value, "agent.running-sent");
+        if (task.Info.Executor is null)
+        {
+            Update(m.TaskId, TaskState.TASK_RUNNING);
+            LaunchTrace.Mark(m.TaskId.Value, "agent.running-sent");
+        }
+        else StartGroupIfLaunched(task);
         Watch(task, ContainerizerOf(task)!);
         if (task.KillRequested) Kill(m.TaskId, task.KillGrace?.TotalSeconds);
     }
@@ -386,9 +391,11 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
     {
         if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
+        var before = task.State;
         var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode);
         FlushCheckpoint(); // as Mesos: an update is checkpointed before it is forwarded
         if (now is not null) Send(task.FrameworkId, now);
+        if (task.Info.Executor is not null && state.IsTerminal() && !before.IsTerminal() && task.State == state) OnGroupTaskEnded(task, agentId);
     }
 
     private void Send(FrameworkId fw, TaskStatus status)
@@ -411,7 +418,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             ["MESOS_FRAMEWORK_ID"] = fw.Value,
             ["MESOS_AGENT_ID"] = agent.Value,
         };
-        return new ContainerLaunch(containerId, agent.Value, fw.Value, task.TaskId.Value, task.TaskId.Value,
+        if (task.Executor is { } executor) env["MESOS_EXECUTOR_ID"] = executor.ExecutorId.Value;
+        return new ContainerLaunch(containerId, agent.Value, fw.Value, task.TaskId.Value, task.Executor?.ExecutorId.Value ?? task.TaskId.Value,
             task.Container?.DockerImage, cmd.Value ?? "", cmd.Arguments, cmd.Shell, env,
             task.Resources.Scalar("cpus"), task.Resources.Scalar("mem"), sandbox);
     }

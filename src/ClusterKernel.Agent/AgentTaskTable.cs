@@ -54,7 +54,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         _dirty.Add(id);
         var status = new TaskStatus
         {
-            TaskId = id, State = state, AgentId = agentId, ExecutorId = new ExecutorId(id.Value), Message = message,
+            TaskId = id, State = state, AgentId = agentId, ExecutorId = task.Info.Executor?.ExecutorId ?? new ExecutorId(id.Value), Message = message,
             Reason = reason, ExitCode = exitCode, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
             Timestamp = now.ToUnixTimeMilliseconds() / 1000.0,
         };
@@ -94,6 +94,11 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         }
         return due;
     }
+
+    /// <summary>The tasks of the same task-group executor as <paramref name="task"/> (itself included); empty for a command task.</summary>
+    public IReadOnlyList<AgentTask> Group(AgentTask task) => task.Info.Executor is not { } e
+        ? Array.Empty<AgentTask>()
+        : _tasks.Values.Where(t => t.FrameworkId == task.FrameworkId && t.Info.Executor?.ExecutorId == e.ExecutorId).ToList();
 
     /// <summary>Every head of queue, to resend at once (after re-registering with a new master).</summary>
     public IReadOnlyList<(FrameworkId Framework, TaskStatus Status)> AllHeads() =>

@@ -36,6 +36,8 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
 {
     /// <summary>A call of the framework, already validated and translated, to forward to the master.</summary>
     public sealed record Forward(IClusterMessage Call);
+    /// <summary>UPDATE_FRAMEWORK, answered synchronously (200 or 400): the master's <see cref="FrameworkUpdateResult"/> goes to the asker.</summary>
+    public sealed record ForwardUpdate(UpdateFramework Call);
     /// <summary>The client went away (or the handler gave up): stop.</summary>
     public sealed record ClientGone { public static readonly ClientGone Instance = new(); }
 
@@ -52,6 +54,8 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
     private FrameworkInfo _info;
     private SchedulerSessions.Entry? _registered;
     private bool _subscribing;
+    // The master answers UPDATE_FRAMEWORK calls in order; the session keeps the new FrameworkInfo for re-subscribing after a master change.
+    private readonly Queue<(IActorRef Asker, FrameworkInfo Info)> _pendingUpdates = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -89,6 +93,20 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
         Receive<OfferRescinded>(m => Write(m));
         Receive<TaskStatusUpdate>(m => Write(m));
         Receive<OperationStatusUpdate>(m => Write(m));
+        Receive<InverseOffers>(m => Write(m));
+        Receive<ExecutorToFrameworkMessage>(m => Write(m));
+        Receive<FrameworkFailure>(m => Write(m));
+        Receive<ForwardUpdate>(m =>
+        {
+            _pendingUpdates.Enqueue((Sender, m.Call.Info));
+            _master.Tell(m.Call with { ReplyTo = Self }, Self);
+        });
+        Receive<FrameworkUpdateResult>(m =>
+        {
+            if (!_pendingUpdates.TryDequeue(out var pending)) return;
+            if (m.Ok) _info = pending.Info;
+            pending.Asker.Tell(m);
+        });
         Receive<HeartbeatTick>(_ => Write(SchedulerHeartbeat.Instance));
         Receive<Forward>(m => _master.Tell(m.Call, Self));
         Receive<ClientGone>(_ => Context.Stop(Self));

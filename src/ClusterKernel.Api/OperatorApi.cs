@@ -264,14 +264,16 @@ public static partial class OperatorApi
         }
 
         /// <summary>
-        /// Windows whose unavailability has started put their machines down; machines down now but in no started window
-        /// come back up. Windows in the future are accepted and ignored (no inverse offers, no timers).
+        /// The schedule is stored (frameworks with tasks on its machines get inverse offers, see MaintenanceJson); windows whose
+        /// unavailability has started put their machines down; machines down now but in no started window come back up.
         /// </summary>
         private async Task<IResult> UpdateSchedule(JsonNode schedule)
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
             var down = OperatorJson.StartedHostnames(schedule, now);
             if (down.Any(string.IsNullOrWhiteSpace)) return Error(400, "every machine_id needs a hostname");
+            var windows = MaintenanceJson.Windows(schedule);
+            if (await Ask<OperatorResult>(new UpdateMaintenanceSchedule(windows)) is { Ok: false } r0) return Error(400, r0.Error ?? "refused");
             var before = await Maintenance();
             var up = before.DownHostnames.Except(down).ToList();
             if (down.Count > 0 && await Ask<OperatorResult>(new UpdateMaintenance(down, true)) is { Ok: false } r1) return Error(400, r1.Error ?? "refused");

@@ -232,15 +232,15 @@ public static class OperatorJson
     /// </summary>
     public static JsonObject MaintenanceStatus(MaintenanceView m) => new()
     {
-        ["draining_machines"] = new JsonArray(),
+        ["draining_machines"] = MaintenanceJson.DrainingMachines(m),
         ["down_machines"] = Array(m.DownHostnames.Order(StringComparer.Ordinal).Select(h => (JsonNode)new JsonObject { ["hostname"] = h })),
         ["deactivated_agents"] = Array(m.DeactivatedAgents.Select(a => (JsonNode)Id(a.Value))),
         ["draining_agents"] = Array(m.DrainingAgents.Select(a => (JsonNode)Id(a.Value))),
         ["gone_agents"] = Array(m.GoneAgents.Select(a => (JsonNode)Id(a.Value))),
     };
 
-    /// <summary>The schedule is not stored, only its effect: one window holding the machines that are down now.</summary>
-    public static JsonObject MaintenanceSchedule(MaintenanceView m) => new()
+    /// <summary>The stored schedule; without one (machines put down by START_MAINTENANCE), one window holding the machines that are down now.</summary>
+    public static JsonObject MaintenanceSchedule(MaintenanceView m) => m.Schedule.Count > 0 ? MaintenanceJson.Schedule(m) : new()
     {
         ["windows"] = m.DownHostnames.Count == 0 ? new JsonArray() : new JsonArray(new JsonObject
         {
@@ -374,7 +374,7 @@ public static class OperatorEvents
         {
             if (!oldFrameworks.TryGetValue(f.Id, out var old))
                 yield return Event("FRAMEWORK_ADDED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
-            else if (old.Active != f.Active || old.Connected != f.Connected || old.Name != f.Name || !old.Roles.SequenceEqual(f.Roles))
+            else if (old.Active != f.Active || old.Connected != f.Connected || old.Name != f.Name || !old.Roles.SequenceEqual(f.Roles) || old.FailoverTimeout != f.FailoverTimeout)
                 yield return Event("FRAMEWORK_UPDATED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
         }
         var oldAgents = before.Agents.Select(a => a.Id).ToHashSet();

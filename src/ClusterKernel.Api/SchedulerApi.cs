@@ -87,6 +87,16 @@ public static class SchedulerApi
             await Error(ctx, 400, $"{StreamIdHeader} '{streamId}' does not match the stream of framework {frameworkId}");
             return;
         }
+        if (call.Body is UpdateFramework update)
+        {
+            // As Mesos: UPDATE_FRAMEWORK is answered once the master applied it (200), or refused it (400).
+            FrameworkUpdateResult result;
+            try { result = await entry.Session.Ask<FrameworkUpdateResult>(new HttpFrameworkSession.ForwardUpdate(update), options.AskTimeout); }
+            catch (AskTimeoutException) { await Error(ctx, 503, "master did not answer UPDATE_FRAMEWORK in time"); return; }
+            if (!result.Ok) await Error(ctx, 400, result.Error ?? "UPDATE_FRAMEWORK refused");
+            else ctx.Response.StatusCode = StatusCodes.Status200OK;
+            return;
+        }
         if (call.Body is IClusterMessage message) entry.Session.Tell(new HttpFrameworkSession.Forward(message));
         else system.Log.Info("Scheduler call {0} of framework {1} accepted and ignored (not supported)", call.Type, frameworkId);
         ctx.Response.StatusCode = StatusCodes.Status202Accepted;

@@ -9,8 +9,8 @@ using Res = ClusterKernel.Resources.Resources;
 namespace ClusterKernel.Api;
 
 /// <summary>A v1 scheduler call as parsed from JSON. <see cref="Body"/> is a <see cref="SubscribeCall"/> for SUBSCRIBE, the
-/// Protocol message the call becomes for ACCEPT, DECLINE, REVIVE, SUPPRESS, KILL, ACKNOWLEDGE, RECONCILE and TEARDOWN,
-/// and null for the calls accepted and ignored (MESSAGE, REQUEST, SHUTDOWN).</summary>
+/// Protocol message the call becomes for ACCEPT, DECLINE, REVIVE, SUPPRESS, KILL, ACKNOWLEDGE, RECONCILE, TEARDOWN, UPDATE_FRAMEWORK,
+/// MESSAGE and ACCEPT/DECLINE_INVERSE_OFFERS, and null for the calls accepted and ignored (REQUEST, SHUTDOWN).</summary>
 public sealed record SchedulerCall(string Type, FrameworkId? FrameworkId, object? Body);
 
 /// <summary>SUBSCRIBE's payload (scheduler.proto Call.Subscribe).</summary>
@@ -36,6 +36,7 @@ public static partial class SchedulerJson
     {
         "SUBSCRIBE", "TEARDOWN", "ACCEPT", "DECLINE", "REVIVE", "SUPPRESS", "KILL", "SHUTDOWN", "ACKNOWLEDGE", "RECONCILE", "MESSAGE", "REQUEST",
         "ACKNOWLEDGE_OPERATION_STATUS", "RECONCILE_OPERATIONS",
+        "UPDATE_FRAMEWORK", "ACCEPT_INVERSE_OFFERS", "DECLINE_INVERSE_OFFERS",
     };
 
     // =====================================================================================================================
@@ -55,7 +56,7 @@ public static partial class SchedulerJson
         var call = Obj(node, "call");
         var type = ReqStr(call, "type", "call");
         if (type == "UNKNOWN" || !CallTypes.Contains(type))
-            throw new SchedulerJsonException(type is "UPDATE_FRAMEWORK"
+            throw new SchedulerJsonException(type is "UNKNOWN"
                 ? $"Call type {type} is not supported" : $"Unknown call type '{type}'");
         FrameworkId? fwId = call["framework_id"] is { } f ? new FrameworkId(IdValue(f, "framework_id")) : null;
 
@@ -83,7 +84,11 @@ public static partial class SchedulerJson
             "RECONCILE" => ParseReconcile(id, call["reconcile"] as JsonObject),
             "ACKNOWLEDGE_OPERATION_STATUS" => ParseAcknowledgeOperation(id, ReqObj(call, "acknowledge_operation_status", "call")),
             "RECONCILE_OPERATIONS" => ParseReconcileOperations(id, call["reconcile_operations"] as JsonObject),
-            _ => null, // MESSAGE, REQUEST, SHUTDOWN
+            "UPDATE_FRAMEWORK" => ParseUpdateFramework(id, ReqObj(call, "update_framework", "call")),
+            "MESSAGE" => ParseMessage(id, ReqObj(call, "message", "call")),
+            "ACCEPT_INVERSE_OFFERS" => ParseInverseOffers(id, ReqObj(call, "accept_inverse_offers", "call"), "accept_inverse_offers", accept: true),
+            "DECLINE_INVERSE_OFFERS" => ParseInverseOffers(id, ReqObj(call, "decline_inverse_offers", "call"), "decline_inverse_offers", accept: false),
+            _ => null, // REQUEST (Mesos' allocator ignores requests too), SHUTDOWN
         };
         return new SchedulerCall(type, id, body);
     }
@@ -101,6 +106,7 @@ public static partial class SchedulerJson
             var path = $"accept.operations[{i++}]";
             var op = Obj(opNode, path);
             var opType = ReqStr(op, "type", path);
+            if (opType == "LAUNCH_GROUP") { ops.Add(ParseLaunchGroup(op, path)); continue; }
             if (opType != "LAUNCH") { ops.Add(ParseResourceOperation(op, opType, path)); continue; }
             var launch = ReqObj(op, "launch", path);
             var tasks = ReqArr(launch, "task_infos", path + ".launch")
@@ -189,6 +195,9 @@ public static partial class SchedulerJson
                     ["agent_id"] = IdJson(ack.AgentId.Value), ["task_id"] = IdJson(ack.TaskId.Value), ["uuid"] = WriteUuid(ack.Uuid),
                 };
                 break;
+            case UpdateFramework or FrameworkToExecutorMessage or RespondInverseOffers:
+                WriteExtensionCall(o, call.Body);
+                break;
             case ReconcileTasks rec:
                 o["reconcile"] = new JsonObject
                 {
@@ -212,6 +221,7 @@ public static partial class SchedulerJson
             ["type"] = "LAUNCH",
             ["launch"] = new JsonObject { ["task_infos"] = new JsonArray(l.TaskInfos.Select(t => (JsonNode)WriteTaskInfo(t)).ToArray()) },
         },
+        LaunchGroupOperation g => WriteLaunchGroup(g),
         _ => WriteResourceOperation(op),
     };
 
@@ -241,7 +251,7 @@ public static partial class SchedulerJson
         OperationStatusUpdate u => new JsonObject { ["type"] = "UPDATE_OPERATION_STATUS", ["update_operation_status"] = new JsonObject { ["status"] = WriteOperationStatus(u.Status) } },
         FrameworkError e => new JsonObject { ["type"] = "ERROR", ["error"] = new JsonObject { ["message"] = e.Message } },
         SchedulerHeartbeat => new JsonObject { ["type"] = "HEARTBEAT" },
-        _ => null,
+        _ => WriteExtensionEvent(message),
     };
 
     /// <summary>An event record back to the Protocol message (SUBSCRIBED carries no master ref: <see cref="ActorRefs.Nobody"/>).</summary>
@@ -268,6 +278,8 @@ public static partial class SchedulerJson
                 return new FrameworkError(ReqStr(ReqObj(e, "error", "event"), "message", "error"));
             case "HEARTBEAT":
                 return SchedulerHeartbeat.Instance;
+            case "INVERSE_OFFERS" or "MESSAGE" or "FAILURE":
+                return ParseExtensionEvent(type, e);
             default:
                 throw new SchedulerJsonException($"Unknown event type '{type}'");
         }
@@ -367,7 +379,7 @@ public static partial class SchedulerJson
             if (ctype is not ("DOCKER" or "MESOS")) throw new SchedulerJsonException($"{cp}.type: {ctype} is not supported (DOCKER or MESOS)");
             container = image is null ? null : new ContainerInfo { Type = ctype, DockerImage = image, Network = network };
         }
-        if (command is null) throw new SchedulerJsonException($"{path}: 'command' is required (executors are not supported)");
+        if (command is null) throw new SchedulerJsonException($"{path}: 'command' is required (custom executors are not supported)");
         return new TaskInfo
         {
             Name = ReqStr(o, "name", path),

@@ -71,6 +71,8 @@ public sealed record TaskInfo
     /// <summary>KillPolicy.grace_period in seconds; Mesos' default is 3 s for the command executor.</summary>
     public double? KillGracePeriodSeconds { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Set on the tasks of a task group (LAUNCH_GROUP): the group's executor. Null for command tasks.</summary>
+    public ExecutorInfo? Executor { get; init; }
 }
 
 /// <summary>mesos.proto Filters: how long declined resources stay away from the framework.</summary>

@@ -66,4 +66,5 @@ public static class Reasons
     public const string AgentRestarted = "REASON_AGENT_RESTARTED";
     // Mesos v1 TaskStatus.Reason 17: the task was killed to free resources for a higher-priority role.
     public const string Preempted = "REASON_CONTAINER_PREEMPTED";
+    public const string TaskGroupInvalid = "REASON_TASK_GROUP_INVALID";
 }

@@ -51,6 +51,7 @@ public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
             if (!ExplicitAcknowledgements && m.Status.Uuid is not null && m.Status.AgentId is not null) Acknowledge(m.Status);
         });
         OperationReceives();
+        ExtensionHandlers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -19,8 +19,8 @@ public sealed partial class Master
         Command<DrainAgent>(OnDrainAgent);
         Command<MarkAgentGone>(m => OnMarkAgentGone(m.AgentId, Sender));
         Command<UpdateMaintenance>(OnUpdateMaintenance);
-        Command<GetMaintenance>(_ => Sender.Tell(new MaintenanceView(_registry.DownHostnames.ToList(), _registry.Deactivated.ToList(),
-            _registry.Draining.ToList(), _registry.Gone.ToList())));
+        Command<GetMaintenance>(_ => Sender.Tell(WithSchedule(new MaintenanceView(_registry.DownHostnames.ToList(), _registry.Deactivated.ToList(),
+            _registry.Draining.ToList(), _registry.Gone.ToList()))));
     }
 
     private void OnUpdateWeights(UpdateWeights m)
@@ -109,6 +109,7 @@ public sealed partial class Master
             }
             if (_agentRefs.TryGetValue(id, out var a)) a.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator"));
             if (_state.Agents.ContainsKey(id)) RemoveAgentRuntime(id, lost: false);
+            NotifyAgentRemoved(id);
             sender.Tell(OperatorResult.Success);
         });
     }

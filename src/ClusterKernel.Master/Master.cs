@@ -90,6 +90,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         OperatorCommands();
         AllocationCommands();
         OperationCommands();
+        FrameworkExtensionCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -192,6 +193,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             if (report.State.IsTerminal()) _state.ApplyStatus(report.FrameworkId, t.Latest! with { State = report.State });
             else used[report.FrameworkId] = used.GetValueOrDefault(report.FrameworkId, ResourceBag.Empty) + report.Task.Resources;
         }
+        foreach (var e in _state.ExecutorsOnAgent(id)) used[e.FrameworkId] = used.GetValueOrDefault(e.FrameworkId, ResourceBag.Empty) + e.Info.Resources;
         Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
         if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
@@ -250,6 +252,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
                 _state.CompleteTask(t.FrameworkId, t.Info.TaskId);
             }
+            NotifyAgentRemoved(id);
         }
         else
         {
@@ -260,6 +263,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 _state.Frameworks[t.FrameworkId].Used -= t.Info.Resources;
             }
         }
+        _state.ForgetExecutors(e => e.AgentId == id);
         _state.Agents.Remove(id);
         if (_agentRefs.Remove(id, out var r)) { _agentByRef.Remove(r); Context.Unwatch(r); }
         Allocator(a => a.RemoveAgent(id));
@@ -377,6 +381,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new ShutdownFrameworkOnAgent(f.Id));
             if (_frameworkRefs.Remove(f.Id, out var fr)) { _frameworkByRef.Remove(fr); Context.Unwatch(fr); fr.Tell(new FrameworkError($"Framework removed: {why}")); }
             foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
+            _state.ForgetExecutors(x => x.FrameworkId == f.Id);
             _state.Frameworks.Remove(f.Id);
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);
@@ -516,6 +521,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnSweep()
     {
+        SendInverseOffers();
         var now = DateTimeOffset.UtcNow;
         foreach (var a in _state.Agents.Values.ToList())
         {

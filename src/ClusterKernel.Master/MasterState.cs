@@ -117,10 +117,10 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         var pool = offers.Aggregate(ResourceBag.Empty, (acc, o) => acc + o.Resources);
         if (offerError is not null)
             return new AcceptOutcome(null, null, Array.Empty<TaskInfo>(),
-                tasks.Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty)
+                tasks.Concat(GroupTasks(operations)).Select(t => Refusal(t, TaskState.TASK_LOST, offerError, Reasons.InvalidOffers, now)).ToList(), ResourceBag.Empty)
             {
                 Returned = offers,
-                OperationResults = operations.Where(op => op is not LaunchOperation).Select(op => (op, (string?)offerError)).ToList(),
+                OperationResults = operations.Where(op => op is not (LaunchOperation or LaunchGroupOperation)).Select(op => (op, (string?)offerError)).ToList(),
             };
 
         var agent = offers[0].AgentId;
@@ -135,6 +135,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         foreach (var op in operations)
         {
             if (op is LaunchOperation l) foreach (var t in l.TaskInfos) Launch(t);
+            else if (op is LaunchGroupOperation g) pool = AcceptGroup(fw, g, agent, role, pool, ids, launch, refused, now);
             else results.Add((op, ApplyOperation(framework, Agents[agent], op, ref pool, conversions)));
         }
         return new AcceptOutcome(agent, role, launch, refused, pool) { Conversions = conversions, OperationResults = results };
@@ -164,6 +165,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         f.Tasks[info.TaskId] = entry;
         f.Used += info.Resources;
         if (Agents.TryGetValue(info.AgentId, out var a)) a.Used += info.Resources;
+        if (info.Executor is { } executor && !state.IsTerminal()) TrackExecutor(fw, info.AgentId, executor, info.TaskId, role);
         return entry;
     }
 
@@ -176,9 +178,10 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         task.Statuses.Add(status);
         task.View = null;
         if (wasTerminal || !status.State.IsTerminal()) return null;
+        var freed = task.Info.Resources + ReleaseExecutorIfDone(fw, task);
         f.Used -= task.Info.Resources;
         if (Agents.TryGetValue(task.AgentId, out var a)) a.Used -= task.Info.Resources;
-        return (task.Info.Resources, task.Role);
+        return (freed, task.Role);
     }
 
     /// <summary>Moves a task whose terminal update was acknowledged (or which was lost) to the framework's completed list.</summary>

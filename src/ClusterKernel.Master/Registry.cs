@@ -1,3 +1,5 @@
+using ClusterKernel.Protocol;
+
 namespace ClusterKernel.Master;
 
 /// <summary>A framework as the registry remembers it.</summary>
@@ -18,6 +20,7 @@ public sealed class Registry
     public HashSet<string> DownHostnames { get; } = new();
     /// <summary>Per agent: its dynamic reservations and persistent volumes, carved out of what it declares when it registers.</summary>
     public Dictionary<AgentId, ClusterKernel.Resources.Resources> Checkpointed { get; } = new();
+    public List<MaintenanceWindow> Schedule { get; } = new();
 
     /// <summary>An agent gets no new offers while deactivated, draining, or on a machine down for maintenance.</summary>
     public bool IsAvailable(AgentId id, string hostname) => !Deactivated.Contains(id) && !Draining.Contains(id) && !DownHostnames.Contains(hostname);
@@ -36,6 +39,8 @@ public sealed class Registry
                 Frameworks[c.FrameworkId] = fw with { Info = c.Info, DisconnectedTime = null, ActorPath = c.ActorPath };
                 break;
             case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); break;
+            case FrameworkUpdated u when Frameworks.TryGetValue(u.FrameworkId, out var fw): Frameworks[u.FrameworkId] = fw with { Info = u.Info }; break;
+            case MaintenanceScheduleUpdated s: Schedule.Clear(); Schedule.AddRange(s.Windows); break;
             case QuotaUpdated q:
                 if (q.Guarantees.Count == 0 && q.Limits.Count == 0) Quotas.Remove(q.Role); else Quotas[q.Role] = q;
                 break;

@@ -26,6 +26,7 @@ public sealed record ReconcileTask(TaskId TaskId, AgentId? AgentId);
 [JsonDerivedType(typeof(UnreserveOperation), "UNRESERVE")]
 [JsonDerivedType(typeof(CreateOperation), "CREATE")]
 [JsonDerivedType(typeof(DestroyOperation), "DESTROY")]
+[JsonDerivedType(typeof(LaunchGroupOperation), "LAUNCH_GROUP")]
 public abstract record OfferOperation;
 public sealed record LaunchOperation(IReadOnlyList<TaskInfo> TaskInfos) : OfferOperation;
 

@@ -23,7 +23,13 @@ public sealed record MarkAgentGone(AgentId AgentId) : IClusterMessage;
 /// <summary>Machines (by hostname) going down for maintenance (true) or coming back (false): their agents get no offers while down.</summary>
 public sealed record UpdateMaintenance(IReadOnlyList<string> Hostnames, bool Down) : IClusterMessage;
 public sealed record GetMaintenance : IClusterMessage { public static readonly GetMaintenance Instance = new(); }
-public sealed record MaintenanceView(IReadOnlyList<string> DownHostnames, IReadOnlyList<AgentId> DeactivatedAgents, IReadOnlyList<AgentId> DrainingAgents, IReadOnlyList<AgentId> GoneAgents) : IClusterMessage;
+public sealed record MaintenanceView(IReadOnlyList<string> DownHostnames, IReadOnlyList<AgentId> DeactivatedAgents, IReadOnlyList<AgentId> DrainingAgents, IReadOnlyList<AgentId> GoneAgents) : IClusterMessage
+{
+    /// <summary>The stored maintenance schedule (UPDATE_MAINTENANCE_SCHEDULE).</summary>
+    public IReadOnlyList<MaintenanceWindow> Schedule { get; init; } = Array.Empty<MaintenanceWindow>();
+    /// <summary>Frameworks' answers to the inverse offers for machines scheduled but not yet down (draining).</summary>
+    public IReadOnlyList<InverseOfferStatus> InverseOfferStatuses { get; init; } = Array.Empty<InverseOfferStatus>();
+}
 
 /// <summary>The answer to every operator change: Ok, or the reason it was refused (nothing was changed).</summary>
 public sealed record OperatorResult(bool Ok, string? Error) : IClusterMessage

@@ -9,7 +9,7 @@ using Res = ClusterKernel.Resources.Resources;
 namespace ClusterKernel.Framework.Tests;
 
 /// <summary>Every IClusterMessage goes through the system's own serialization and comes back the same.</summary>
-public sealed class ProtocolSerializationSpec(ITestOutputHelper output)
+public sealed partial class ProtocolSerializationSpec(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ProtocolConfig.DefaultConfig(), output: output)
 {
     private static readonly TaskInfo Task = new()
@@ -116,6 +116,7 @@ public sealed class ProtocolSerializationSpec(ITestOutputHelper output)
             new[] { new FrameworkView(fid, "fw", new[] { "*" }, true, false, 60, Res.Parse("cpus:1"), Res.Empty, 1700000000, 1700000002) },
             new[] { new TaskView(new TaskId("t1"), "web", fid, new AgentId("a1"), TaskState.TASK_RUNNING, Res.Parse("cpus:1"), new[] { Status }, "alpine:3") },
             new[] { Offer });
+        foreach (var m in ExecutorSamples(fid, actor)) yield return m;
     }
 
     [Fact]

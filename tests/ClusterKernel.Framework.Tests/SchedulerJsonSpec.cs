@@ -125,7 +125,7 @@ public sealed class SchedulerJsonSpec
         Assert.Empty(implicitReconcile.Tasks);
         var revive = (ReviveOffers)SchedulerJson.ParseCall("""{"framework_id":{"value":"f"},"type":"REVIVE"}""").Body!;
         Assert.Null(revive.Roles);
-        Assert.Null(SchedulerJson.ParseCall("""{"framework_id":{"value":"f"},"type":"MESSAGE","message":{"agent_id":{"value":"a"},"executor_id":{"value":"e"},"data":"aGk="}}""").Body);
+        Assert.Null(SchedulerJson.ParseCall("""{"framework_id":{"value":"f"},"type":"REQUEST","request":{"requests":[]}}""").Body);
     }
 
     [Fact]

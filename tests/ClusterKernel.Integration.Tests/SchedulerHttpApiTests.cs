@@ -99,7 +99,7 @@ public sealed class SchedulerHttpApiTests(ITestOutputHelper output)
         Assert.Equal(400, await fw.Send(decline.Replace("\"decline\"", "\"declined\""), fw.StreamId));
         Assert.Equal(400, await fw.Send(decline.Replace("DECLINE", "DANCE"), fw.StreamId));
         Assert.Equal(415, await fw.Send(decline, fw.StreamId, "application/x-protobuf"));
-        Assert.Equal(202, await fw.Send(decline.Replace("DECLINE", "MESSAGE"), fw.StreamId));
+        Assert.Equal(202, await fw.Send(decline.Replace("DECLINE", "REQUEST"), fw.StreamId));
         Assert.Equal(202, await fw.Send(decline, fw.StreamId));
 
         // A FrameworkInfo the master refuses: 200 with one ERROR event, then the stream ends (as Mesos does).

@@ -145,6 +145,9 @@ public sealed class SchedulerHttpClient : IAsyncDisposable
         AcknowledgeStatus => "ACKNOWLEDGE",
         ReconcileTasks => "RECONCILE",
         TeardownFramework => "TEARDOWN",
+        UpdateFramework => "UPDATE_FRAMEWORK",
+        FrameworkToExecutorMessage => "MESSAGE",
+        RespondInverseOffers r => r.Accept ? "ACCEPT_INVERSE_OFFERS" : "DECLINE_INVERSE_OFFERS",
         _ => throw new ArgumentException(m.GetType().Name),
     };
 

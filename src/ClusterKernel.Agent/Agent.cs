@@ -278,6 +278,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     private void OnRunTasks(RunTasks m)
     {
         if (_agentId is not { } agentId) return;
+        // Every task is in the table before any is started, so a task group's first failure sees (and kills) all of its tasks.
+        var accepted = new List<(AgentTask Entry, ContainerLaunch Launch)>();
         foreach (var task in m.Tasks)
         {
             if (_tasks.Contains(task.TaskId)) { _log.Warning("Ignoring duplicate launch of task {0}", task.TaskId); continue; }
@@ -286,7 +288,17 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
                 "executors", task.TaskId.Value, "runs", containerId);
             var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
             _tasks.Add(entry);
-            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox);
+            accepted.Add((entry, ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox)));
+        }
+        foreach (var (entry, launch) in accepted)
+        {
+            var task = entry.Info;
+            var sandbox = entry.Sandbox;
+            if (entry.KillRequested)
+            {
+                Update(task.TaskId, TaskState.TASK_KILLED, "Task killed before it started", Reasons.TaskKilledDuringLaunch);
+                continue;
+            }
             var containerizer = _containerizers.FirstOrDefault(c => c.Supports(launch));
             if (containerizer is null)
             {

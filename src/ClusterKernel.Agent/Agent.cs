@@ -285,6 +285,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     private void OnRunTasks(RunTasks m)
     {
         if (_agentId is not { } agentId) return;
+        // Every task is in the table before any is started, so a task group's first failure sees (and kills) all of its tasks.
+        var accepted = new List<(AgentTask Entry, ContainerLaunch Launch)>();
         foreach (var task in m.Tasks)
         {
             LaunchTrace.Mark(task.TaskId.Value, "agent.run-tasks");
@@ -294,7 +296,17 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
                 "executors", task.TaskId.Value, "runs", containerId);
             var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
             _tasks.Add(entry);
-            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) };
+            accepted.Add((entry, ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) }));
+        }
+        foreach (var (entry, launch) in accepted)
+        {
+            var task = entry.Info;
+            var sandbox = entry.Sandbox;
+            if (entry.KillRequested)
+            {
+                Update(task.TaskId, TaskState.TASK_KILLED, "Task killed before it started", Reasons.TaskKilledDuringLaunch);
+                continue;
+            }
             var containerizer = _containerizers.FirstOrDefault(c => c.Supports(launch));
             if (containerizer is null)
             {

@@ -89,6 +89,20 @@ public sealed class AgentTaskGroupSpec(ITestOutputHelper output) : TestKit("akka
         Assert.Equal(0, exited.Status);
     }
 
+    [Fact]
+    public void A_group_task_that_cannot_start_kills_the_rest_of_its_group()
+    {
+        using var work = new TempDir();
+        using var process = new ProcessContainerizer(Path.Combine(work.Path, "meta", "process"));
+        var (master, agent, id) = Start(work, process);
+        // This agent has no Docker containerizer: "b" fails at once, "a" (a process) is killed.
+        agent.Tell(new RunTasks(Fw, new FrameworkInfo { Name = "fw" }, new[] { Task("a", id, "sleep 60"), Task("b", id, "true", "some/image") }), master.Ref);
+        var (states, exited) = RunToEnd(master, agent, "a", "b");
+        Assert.Equal(TaskState.TASK_FAILED, states["b"][^1]);
+        Assert.Equal(TaskState.TASK_KILLED, states["a"][^1]);
+        Assert.Equal(1, exited.Status);
+    }
+
     [DockerFact]
     public void A_failed_task_of_a_docker_group_kills_the_other()
     {

@@ -45,6 +45,7 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
                     break;
                 case UpdateWeights w: sender.Tell(w.Weights.ContainsKey("bad") ? OperatorResult.Refused("'bad' weight refused") : OperatorResult.Success); break;
                 case UpdateQuota q: sender.Tell(q.Role == "bad" ? OperatorResult.Refused("'bad' quota refused") : OperatorResult.Success); break;
+                case UpdateMaintenanceSchedule: sender.Tell(OperatorResult.Success); break;
                 case UpdateMaintenance m: sender.Tell(m.Hostnames.Any(string.IsNullOrEmpty) ? OperatorResult.Refused("name at least one machine by hostname") : OperatorResult.Success); break;
                 case DeactivateAgent { AgentId.Value: "nope" } or ReactivateAgent { AgentId.Value: "nope" } or DrainAgent { AgentId.Value: "nope" } or MarkAgentGone { AgentId.Value: "nope" }:
                     sender.Tell(OperatorResult.Refused("agent nope is not registered"));
@@ -321,6 +322,8 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal(2, updates.Count);
         Assert.Equal(new[] { "node2" }, updates.Single(u => u.Down).Hostnames);
         Assert.Equal(new[] { "node9" }, updates.Single(u => !u.Down).Hostnames);
+        // The whole schedule is stored too (future windows bring inverse offers).
+        Assert.Equal(new[] { "node2", "node3" }, Received<UpdateMaintenanceSchedule>().Windows.SelectMany(w => w.Hostnames));
     }
 
     // ---------------- classic endpoints ----------------

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Actor;
+using ClusterKernel.Api.Protobuf;
 using ClusterKernel.Framework;
 using ClusterKernel.Protocol;
 using ClusterKernel.Protocol.Serialization;
@@ -40,6 +41,8 @@ public static class HttpApi
         // Empty-bodied errors (unknown route, wrong method) get a JSON message too.
         app.UseStatusCodePages(ctx => Error(ctx.HttpContext.Response.StatusCode,
             $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}: {ReasonPhrase(ctx.HttpContext.Response.StatusCode)}").ExecuteAsync(ctx.HttpContext));
+        // application/x-protobuf on the v1 APIs, translated to and from the JSON the handlers speak.
+        app.UseProtobufBridge();
 
         app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
 

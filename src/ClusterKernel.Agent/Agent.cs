@@ -97,6 +97,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             foreach (var (fw, status) in _tasks.DueForRetry(DateTimeOffset.UtcNow)) Send(fw, status);
         });
         Receive<ReadSandboxFile>(OnReadSandboxFile);
+        Receive<BrowseSandbox>(m => Sender.Tell(SandboxBrowser.Browse(SandboxOf(m.FrameworkId, m.TaskId), m.Path)));
+        Receive<DownloadSandboxFile>(m => Sender.Tell(SandboxBrowser.Read(SandboxOf(m.FrameworkId, m.TaskId), m.Path, m.Offset)));
     }
 
     protected override void PreStart()
@@ -354,12 +356,10 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         ContainerizerOf(task)?.KillAsync(task.ContainerId, task.KillGrace.Value, _shutdown.Token);
     }
 
-    private void OnReadSandboxFile(ReadSandboxFile m)
-    {
-        var task = _tasks.Tasks.FirstOrDefault(t => t.Info.TaskId == m.TaskId && t.FrameworkId == m.FrameworkId);
-        var sandbox = task?.Sandbox ?? FindSandbox(m.FrameworkId, m.TaskId);
-        Sender.Tell(SandboxReader.Read(sandbox, m.Path, m.Offset, m.Length));
-    }
+    private void OnReadSandboxFile(ReadSandboxFile m) => Sender.Tell(SandboxReader.Read(SandboxOf(m.FrameworkId, m.TaskId), m.Path, m.Offset, m.Length));
+
+    private string? SandboxOf(FrameworkId fw, TaskId id) =>
+        _tasks.Tasks.FirstOrDefault(t => t.Info.TaskId == id && t.FrameworkId == fw)?.Sandbox ?? FindSandbox(fw, id);
 
     /// <summary>Sandboxes outlive their tasks (Mesos keeps them for gc_delay): the latest run of a finished task is found on disk.</summary>
     private string? FindSandbox(FrameworkId fw, TaskId task)

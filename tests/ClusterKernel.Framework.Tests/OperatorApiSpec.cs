@@ -52,6 +52,9 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
                 case DeactivateAgent or ReactivateAgent or DrainAgent or MarkAgentGone: sender.Tell(OperatorResult.Success); break;
                 case ReadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "", 0, "no such task")); break;
                 case ReadSandboxFile r: sender.Tell(new SandboxFileData(r.Path, r.Offset, r.Length == 0 ? "" : "hello\n", 6, null)); break;
+                case BrowseSandbox b:
+                    sender.Tell(new SandboxListing(b.Path, new[] { new SandboxEntry("stderr", 1, 0, 1.5, 0x81A4, "u", "g"), new SandboxEntry("stdout", 1, 6, 1.5, 0x81A4, "u", "g") }, null));
+                    break;
             }
             return AutoPilot.KeepRunning;
         }));
@@ -253,7 +256,10 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal(("fw-1", "t1", "stderr"), (r.FrameworkId.Value, r.TaskId.Value, r.Path));
 
         var files = (await CallOk("LIST_FILES", """{"path":"fw-1/t1"}"""))["file_infos"]!.AsArray();
-        Assert.Equal(new[] { "fw-1/t1/stdout", "fw-1/t1/stderr" }, files.Select(f => (string?)f!["path"]));
+        Assert.Equal(new[] { "fw-1/t1/stderr", "fw-1/t1/stdout" }, files.Select(f => (string?)f!["path"]));
+        Assert.Equal(("fw-1", "t1", ""), (Received<BrowseSandbox>().FrameworkId.Value, Received<BrowseSandbox>().TaskId.Value, Received<BrowseSandbox>().Path));
+        Assert.Equal(6, (long?)files[1]!["size"]);
+        Assert.Equal(1_500_000_000, (long?)files[1]!["mtime"]!["nanoseconds"]);
 
         Assert.Equal("no such task", await CallError(HttpStatusCode.NotFound, """{"type":"READ_FILE","read_file":{"path":"fw-1/missing/stdout","offset":0}}"""));
         await CallError(HttpStatusCode.BadRequest, """{"type":"READ_FILE","read_file":{"path":"just-one-part","offset":0}}""");

@@ -462,6 +462,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == m.Uuid)
         {
             _state.CompleteTask(m.FrameworkId, m.TaskId);
+            MarkGoneIfDrained(t.AgentId);
         }
     }
 

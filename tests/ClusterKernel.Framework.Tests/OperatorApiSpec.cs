@@ -213,8 +213,8 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal("ads", (string?)weights[0]!["role"]);
 
         var config = (await CallOk("GET_QUOTA"))["status"]!["configs"]![0]!;
-        Assert.Equal(1.0, (double?)config["guarantees"]!["cpus"]);
-        Assert.Equal(2.0, (double?)config["limits"]!["cpus"]);
+        Assert.Equal(1.0, (double?)config["guarantees"]!["cpus"]!["value"]);
+        Assert.Equal(2.0, (double?)config["limits"]!["cpus"]!["value"]);
 
         var master = await CallOk("GET_MASTER");
         Assert.Equal("epoch-1", (string?)master["master_info"]!["id"]);

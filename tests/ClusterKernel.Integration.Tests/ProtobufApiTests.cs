@@ -2,15 +2,18 @@ using System.Net.Http.Headers;
 using System.Text;
 using ClusterKernel.Api;
 using Google.Protobuf;
-using Mesos.V1;
-using Mesos.V1.Scheduler;
 using Xunit;
 using Xunit.Abstractions;
+
+namespace ClusterKernel.Integration.Tests;
+
+// Inside the namespace, so that Mesos' TaskInfo, TaskState, ... win over ClusterKernel's (the enclosing namespace).
+using Mesos.V1;
+using Mesos.V1.Scheduler;
 using MasterCall = Mesos.V1.Master.Call;
 using MasterEvent = Mesos.V1.Master.Event;
 using MasterResponse = Mesos.V1.Master.Response;
-
-namespace ClusterKernel.Integration.Tests;
+using Task = System.Threading.Tasks.Task;
 
 /// <summary>Clients that speak only application/x-protobuf (Mesos' v1 messages) to a real master and agent.</summary>
 [Collection("cluster")]

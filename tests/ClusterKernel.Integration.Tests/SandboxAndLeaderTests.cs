@@ -26,7 +26,7 @@ public sealed class SandboxAndLeaderTests(ITestOutputHelper output)
         // 200000 bytes: several 48 KiB chunks through the cluster.
         var view = await TestCluster.RunToEnd(master, new CommandRequest("files", null,
             "mkdir -p out && echo data > out/f.txt && head -c 200000 /dev/zero | tr '\\000' x > big && echo done", Array.Empty<string>(), true, 0.1, 32, 0, null));
-        Assert.Equal(ClusterKernel.Protocol.TaskState.TASK_FINISHED, view.State);
+        Assert.Equal(TaskState.TASK_FINISHED, view.State);
         var (fw, task) = (view.FrameworkId!.Value.Value, view.TaskId.Value);
         using var http = Client(master.HttpUrl!);
 

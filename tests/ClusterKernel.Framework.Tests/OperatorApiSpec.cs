@@ -122,10 +122,14 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     // ---------------- framing ----------------
 
     [Fact]
-    public async Task Protobuf_bodies_answer_415()
+    public async Task Protobuf_bodies_are_decoded_and_invalid_ones_answer_400()
     {
-        var (status, text) = await Send(HttpMethod.Post, OperatorApi.Path, "\u0008\u0001", "application/x-protobuf");
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        // 08 01 = Call{type: GET_HEALTH} (ProtobufBridge); the answer is a binary Response.
+        var (status, _) = await Send(HttpMethod.Post, OperatorApi.Path, "\u0008\u0001", "application/x-protobuf");
+        Assert.Equal(HttpStatusCode.OK, status);
+        // 0a 05 = field 1, 5 bytes follow, but none do.
+        var (bad, text) = await Send(HttpMethod.Post, OperatorApi.Path, "\u000a\u0005", "application/x-protobuf");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
         Assert.Contains("protobuf", (string?)JsonNode.Parse(text)!["message"]);
     }
 

@@ -105,6 +105,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
                 .SelectMany(t => PersistentVolumes.MountsFor(_settings.WorkDir, t.Info)).Select(v => v.HostPath).ToHashSet();
             foreach (var gone in PersistentVolumes.Sync(_settings.WorkDir, m.Checkpointed, inUse)) _log.Info("Destroyed persistent volume {0}", gone);
         });
+        Receive<BrowseSandbox>(m => Sender.Tell(SandboxBrowser.Browse(SandboxOf(m.FrameworkId, m.TaskId), m.Path)));
+        Receive<DownloadSandboxFile>(m => Sender.Tell(SandboxBrowser.Read(SandboxOf(m.FrameworkId, m.TaskId), m.Path, m.Offset)));
     }
 
     protected override void PreStart()
@@ -383,12 +385,10 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         ContainerizerOf(task)?.KillAsync(task.ContainerId, task.KillGrace.Value, _shutdown.Token);
     }
 
-    private void OnReadSandboxFile(ReadSandboxFile m)
-    {
-        var task = _tasks.Tasks.FirstOrDefault(t => t.Info.TaskId == m.TaskId && t.FrameworkId == m.FrameworkId);
-        var sandbox = task?.Sandbox ?? FindSandbox(m.FrameworkId, m.TaskId);
-        Sender.Tell(SandboxReader.Read(sandbox, m.Path, m.Offset, m.Length));
-    }
+    private void OnReadSandboxFile(ReadSandboxFile m) => Sender.Tell(SandboxReader.Read(SandboxOf(m.FrameworkId, m.TaskId), m.Path, m.Offset, m.Length));
+
+    private string? SandboxOf(FrameworkId fw, TaskId id) =>
+        _tasks.Tasks.FirstOrDefault(t => t.Info.TaskId == id && t.FrameworkId == fw)?.Sandbox ?? FindSandbox(fw, id);
 
     /// <summary>Sandboxes outlive their tasks (Mesos keeps them for gc_delay): the latest run of a finished task is found on disk.</summary>
     private string? FindSandbox(FrameworkId fw, TaskId task)

@@ -10,8 +10,8 @@ public static class SandboxReader
     public static SandboxFileData Read(string? sandbox, string path, long offset, long length)
     {
         if (sandbox is null) return new SandboxFileData(path, offset, "", 0, "No sandbox for that task on this agent");
-        var full = Path.GetFullPath(Path.Combine(sandbox, path));
-        if (!full.StartsWith(Path.GetFullPath(sandbox), StringComparison.Ordinal))
+        // (A plain prefix test let "../<sandbox-name>-x/f" through.)
+        if (SandboxBrowser.Resolve(sandbox, path) is not { } full)
             return new SandboxFileData(path, offset, "", 0, "Path leaves the sandbox");
         if (!File.Exists(full)) return new SandboxFileData(path, offset, "", 0, $"No file '{path}' in the sandbox");
         using var f = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Actor;
+using ClusterKernel.Api.Protobuf;
 using ClusterKernel.Framework;
 using ClusterKernel.Protocol;
 using ClusterKernel.Protocol.Serialization;
@@ -40,6 +41,10 @@ public static class HttpApi
         // Empty-bodied errors (unknown route, wrong method) get a JSON message too.
         app.UseStatusCodePages(ctx => Error(ctx.HttpContext.Response.StatusCode,
             $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}: {ReasonPhrase(ctx.HttpContext.Response.StatusCode)}").ExecuteAsync(ctx.HttpContext));
+        // Only the leading master serves the v1 APIs; the others redirect (before any body is read).
+        app.UseLeaderRedirect(system, master, timeout);
+        // application/x-protobuf on the v1 APIs, translated to and from the JSON the handlers speak.
+        app.UseProtobufBridge();
 
         app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
 
@@ -101,6 +106,7 @@ public static class HttpApi
                 : Results.Json(new { data = data.Data, offset = data.Offset, size = data.Size }, json);
         });
 
+        app.MapSandboxApi(master, timeout);
         app.MapOperatorApi(master, system, timeout);
         return app;
     }

@@ -53,8 +53,7 @@ public static partial class OperatorApi
         app.MapGet("/maintenance/schedule", h.MaintenanceScheduleClassic);
         app.MapPost("/maintenance/schedule", h.PostScheduleClassic);
         app.MapPost("/teardown", h.Teardown);
-        // A single-master cluster is its own leader: redirect to ourselves, as Mesos does ("//host:port").
-        app.MapGet("/redirect", (HttpRequest r) => Results.Redirect("//" + r.Host, permanent: false, preserveMethod: true));
+        // /redirect and /master/redirect: LeaderRedirect.
         app.MapGet("/metrics", h.Prometheus);
         app.MapPost("/reserve", (HttpRequest r) => h.ClassicOperation(r, "resources", (a, res) => new ReserveResources(a, res)));
         app.MapPost("/unreserve", (HttpRequest r) => h.ClassicOperation(r, "resources", (a, res) => new UnreserveResources(a, res)));
@@ -387,19 +386,11 @@ public static partial class OperatorApi
         private async Task<IResult> ListFiles(JsonNode list)
         {
             var path = (string?)list["path"];
-            if (!OperatorJson.TryParseSandboxPath(path, out var fw, out var task, out var file))
-                return Error(400, "path must be FRAMEWORK_ID/TASK_ID or .../frameworks/FRAMEWORK_ID/executors/TASK_ID/runs/latest");
-            // No directory listing on the agent side: report the files every sandbox has (stdout, stderr) with their sizes.
-            var prefix = path!.TrimEnd('/');
-            var infos = new JsonArray();
-            string? lastError = null;
-            foreach (var name in new[] { "stdout", "stderr" })
-            {
-                var data = await Ask<SandboxFileData>(new ReadSandboxFile(fw, task, name, 0, 0));
-                if (data.Error is { } e) { lastError = e; continue; }
-                infos.Add(new JsonObject { ["path"] = prefix + "/" + name, ["nlink"] = 1, ["size"] = data.Size, ["mode"] = 33188 });
-            }
-            return infos.Count == 0 ? Error(404, lastError ?? "not found") : Reply("LIST_FILES", new JsonObject { ["file_infos"] = infos });
+            if (!SandboxApi.TryParse(path, out var fw, out var task, out var dir) || dir.Split('/').Contains(".."))
+                return Error(400, "path must be FRAMEWORK_ID/TASK_ID[/DIR] or .../frameworks/FRAMEWORK_ID/executors/TASK_ID/runs/latest[/DIR]");
+            var listing = await Ask<SandboxListing>(new BrowseSandbox(fw, task, dir));
+            if (listing.Error is { } e) return Error(404, e);
+            return Reply("LIST_FILES", new JsonObject { ["file_infos"] = new JsonArray(listing.Entries.Select(x => (JsonNode)SandboxApi.FileInfo(x, path!)).ToArray()) });
         }
 
         private async Task<IResult> ReadFile(JsonNode read)

@@ -23,6 +23,14 @@ public static class OperatorJson
     public static JsonArray Resources(Res resources) => SchedulerJson.WriteResources(resources);
 
     /// <summary>A name → quantity map, as in QuotaConfig.guarantees / limits.</summary>
+    /// <summary>QuotaConfig's map&lt;string, Value.Scalar&gt;: {"cpus": {"value": 1}}.</summary>
+    public static JsonObject Scalars(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = new JsonObject { ["value"] = v };
+        return o;
+    }
+
     public static JsonObject Quantities(IReadOnlyDictionary<string, double> values)
     {
         var o = new JsonObject();
@@ -220,7 +228,7 @@ public static class OperatorJson
         })),
         ["configs"] = Array(q.Quotas.Select(x => (JsonNode)new JsonObject
         {
-            ["role"] = x.Role, ["guarantees"] = Quantities(x.Guarantees), ["limits"] = Quantities(x.Limits),
+            ["role"] = x.Role, ["guarantees"] = Scalars(x.Guarantees), ["limits"] = Scalars(x.Limits),
         })),
     };
 
@@ -270,9 +278,13 @@ public static class OperatorJson
     // ---- parsing ----
 
     /// <summary>A JSON number or a numeric string (protobuf JSON writes int64 as strings).</summary>
-    public static double Number(JsonNode n) => n is JsonValue v && v.TryGetValue<string>(out var s)
-        ? double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)
-        : n.GetValue<double>();
+    public static double Number(JsonNode n) => n switch
+    {
+        // A Value.Scalar ({"value": 1}): how Mesos (and the protobuf JSON mapping) writes QuotaConfig quantities.
+        JsonObject o when o["value"] is { } inner => Number(inner),
+        JsonValue v when v.TryGetValue<string>(out var s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
+        _ => n.GetValue<double>(),
+    };
 
     /// <summary>{"cpus": 1} or v1 Resource array [{"name":"cpus","type":"SCALAR","scalar":{"value":1}}] → name → quantity.</summary>
     public static Dictionary<string, double> ParseQuantities(JsonNode? node)

@@ -11,7 +11,8 @@ using Microsoft.Net.Http.Headers;
 namespace ClusterKernel.Api;
 
 /// <summary>
-/// Mesos' scheduler HTTP API v1 (POST /api/v1/scheduler, JSON only for now). SUBSCRIBE opens a long-lived chunked
+/// Mesos' scheduler HTTP API v1 (POST /api/v1/scheduler, JSON; application/x-protobuf is translated to JSON in front of it by
+/// <see cref="Protobuf.ProtobufBridge"/>). SUBSCRIBE opens a long-lived chunked
 /// response of RecordIO records ("&lt;length&gt;\n&lt;json&gt;") fed by an <see cref="HttpFrameworkSession"/>; every other call
 /// names the stream in the Mesos-Stream-Id header, goes through that session to the master and is answered 202.
 /// </summary>

@@ -81,6 +81,7 @@ public sealed class ClusterNode : IAsyncDisposable
                 node._http = HttpApi.Build(new HttpApiOptions { Url = options.HttpUrl }, node.System, node.MasterProxy, node.CommandFramework);
                 await node._http.StartAsync(ct);
                 node.HttpUrl = node._http.Urls.FirstOrDefault() ?? options.HttpUrl;
+                ClusterKernel.Master.NodeHttpEndpoint.Get(node.System).Url = node.HttpUrl;
             }
         }
         else if (agentSettings is not null)

@@ -87,8 +87,21 @@ public sealed partial class Master
         {
             foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal()).ToList())
                 if (_agentRefs.TryGetValue(id, out var agent)) agent.Tell(new KillTaskOnAgent(t.FrameworkId, t.Info.TaskId, m.MaxGracePeriodSeconds));
-            // MarkGone once drained is left to the operator (MARK_AGENT_GONE) in this version.
+            if (m.MarkGone) { _goneWhenDrained.Add(id); MarkGoneIfDrained(id); }
         });
+    }
+
+    /// <summary>Agents drained with mark_gone: marked gone once none of their tasks is left (terminal and acknowledged).
+    /// In memory only: after a master failover the operator has to drain again (or MARK_AGENT_GONE).</summary>
+    private readonly HashSet<AgentId> _goneWhenDrained = new();
+
+    private void MarkGoneIfDrained(AgentId id)
+    {
+        if (!_goneWhenDrained.Contains(id)) return;
+        if (!_registry.Draining.Contains(id)) { _goneWhenDrained.Remove(id); return; } // reactivated meanwhile
+        if (_state.TasksOnAgent(id).Any()) return;
+        _goneWhenDrained.Remove(id);
+        OnMarkAgentGone(id, ActorRefs.Nobody);
     }
 
     private void OnMarkAgentGone(AgentId id, IActorRef sender)

@@ -80,6 +80,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<TeardownFramework>(m => IfFramework(m.FrameworkId, f => RemoveFramework(f, "framework asked for teardown"), anySender: true));
         Command<OffersGranted>(OnOffersGranted);
         Command<ReadSandboxFile>(OnReadSandboxFile);
+        Command<ISandboxRequest>(OnSandboxRequest);
+        Command<GetLeaderInfo>(_ => OnGetLeaderInfo());
         Command<GetClusterState>(_ => Sender.Tell(Snapshot()));
         Command<GetAllocatorMetrics>(m => _allocator.Forward(m));
         Command<AllocatorMetrics>(m => _allocatorMetrics = m);
@@ -474,6 +476,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             _state.CompleteTask(m.FrameworkId, m.TaskId);
             PreemptionAcknowledged(m.FrameworkId, m.TaskId);
+            MarkGoneIfDrained(t.AgentId);
         }
     }
 

@@ -54,6 +54,9 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
                 case ReadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "", 0, "no such task")); break;
                 case GetOperations: sender.Tell(new OperationsView(Array.Empty<OperationView>())); break;
                 case ReadSandboxFile r: sender.Tell(new SandboxFileData(r.Path, r.Offset, r.Length == 0 ? "" : "hello\n", 6, null)); break;
+                case BrowseSandbox b:
+                    sender.Tell(new SandboxListing(b.Path, new[] { new SandboxEntry("stderr", 1, 0, 1.5, 0x81A4, "u", "g"), new SandboxEntry("stdout", 1, 6, 1.5, 0x81A4, "u", "g") }, null));
+                    break;
             }
             return AutoPilot.KeepRunning;
         }));
@@ -121,10 +124,14 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     // ---------------- framing ----------------
 
     [Fact]
-    public async Task Protobuf_bodies_answer_415()
+    public async Task Protobuf_bodies_are_decoded_and_invalid_ones_answer_400()
     {
-        var (status, text) = await Send(HttpMethod.Post, OperatorApi.Path, "\u0008\u0001", "application/x-protobuf");
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        // 08 01 = Call{type: GET_HEALTH} (ProtobufBridge); the answer is a binary Response.
+        var (status, _) = await Send(HttpMethod.Post, OperatorApi.Path, "\u0008\u0001", "application/x-protobuf");
+        Assert.Equal(HttpStatusCode.OK, status);
+        // 0a 05 = field 1, 5 bytes follow, but none do.
+        var (bad, text) = await Send(HttpMethod.Post, OperatorApi.Path, "\u000a\u0005", "application/x-protobuf");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
         Assert.Contains("protobuf", (string?)JsonNode.Parse(text)!["message"]);
     }
 
@@ -211,8 +218,8 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal("ads", (string?)weights[0]!["role"]);
 
         var config = (await CallOk("GET_QUOTA"))["status"]!["configs"]![0]!;
-        Assert.Equal(1.0, (double?)config["guarantees"]!["cpus"]);
-        Assert.Equal(2.0, (double?)config["limits"]!["cpus"]);
+        Assert.Equal(1.0, (double?)config["guarantees"]!["cpus"]!["value"]);
+        Assert.Equal(2.0, (double?)config["limits"]!["cpus"]!["value"]);
 
         var master = await CallOk("GET_MASTER");
         Assert.Equal("epoch-1", (string?)master["master_info"]!["id"]);
@@ -254,7 +261,10 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal(("fw-1", "t1", "stderr"), (r.FrameworkId.Value, r.TaskId.Value, r.Path));
 
         var files = (await CallOk("LIST_FILES", """{"path":"fw-1/t1"}"""))["file_infos"]!.AsArray();
-        Assert.Equal(new[] { "fw-1/t1/stdout", "fw-1/t1/stderr" }, files.Select(f => (string?)f!["path"]));
+        Assert.Equal(new[] { "fw-1/t1/stderr", "fw-1/t1/stdout" }, files.Select(f => (string?)f!["path"]));
+        Assert.Equal(("fw-1", "t1", ""), (Received<BrowseSandbox>().FrameworkId.Value, Received<BrowseSandbox>().TaskId.Value, Received<BrowseSandbox>().Path));
+        Assert.Equal(6, (long?)files[1]!["size"]);
+        Assert.Equal(1_500_000_000, (long?)files[1]!["mtime"]!["nanoseconds"]);
 
         Assert.Equal("no such task", await CallError(HttpStatusCode.NotFound, """{"type":"READ_FILE","read_file":{"path":"fw-1/missing/stdout","offset":0}}"""));
         await CallError(HttpStatusCode.BadRequest, """{"type":"READ_FILE","read_file":{"path":"just-one-part","offset":0}}""");

@@ -72,6 +72,12 @@ public sealed partial class ProtocolSerializationSpec(ITestOutputHelper output)
         yield return new ReadSandboxFile(fid, new TaskId("t1"), "stdout", 0, -1);
         yield return new SandboxFileData("stdout", 0, "héllo\n", 7, null);
         yield return new SandboxFileData("stdout", 0, "", 0, "no such file");
+        yield return new BrowseSandbox(fid, new TaskId("t1"), "out");
+        yield return new SandboxListing("out", new[] { new SandboxEntry("out/f.txt", 1, 5, 1700000000.5, 0x81A4, "root", "root") }, null);
+        yield return new DownloadSandboxFile(fid, new TaskId("t1"), "out/f.txt", 49152);
+        yield return new SandboxFileChunk("out/f.txt", 0, new byte[] { 0, 1, 255 }, 3, null);
+        yield return GetLeaderInfo.Instance;
+        yield return new LeaderInfo("akka.tcp://clusterkernel@127.0.0.1:4000", "http://127.0.0.1:5050");
         yield return GetClusterState.Instance;
         yield return GetMetrics.Instance;
         var weights = new Dictionary<string, double> { ["eng"] = 2 };

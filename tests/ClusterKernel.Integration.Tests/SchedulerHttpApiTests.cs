@@ -98,7 +98,7 @@ public sealed class SchedulerHttpApiTests(ITestOutputHelper output)
         Assert.Equal(400, await fw.Send("{\"type\":\"DECLINE\",", fw.StreamId));
         Assert.Equal(400, await fw.Send(decline.Replace("\"decline\"", "\"declined\""), fw.StreamId));
         Assert.Equal(400, await fw.Send(decline.Replace("DECLINE", "DANCE"), fw.StreamId));
-        Assert.Equal(415, await fw.Send(decline, fw.StreamId, "application/x-protobuf"));
+        Assert.Equal(400, await fw.Send(decline, fw.StreamId, "application/x-protobuf")); // JSON is not a valid Call protobuf
         Assert.Equal(202, await fw.Send(decline.Replace("DECLINE", "REQUEST"), fw.StreamId));
         Assert.Equal(202, await fw.Send(decline, fw.StreamId));
 

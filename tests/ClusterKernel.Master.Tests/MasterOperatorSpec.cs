@@ -99,6 +99,29 @@ public sealed class MasterOperatorSpec : TestKit
     }
 
     [Fact]
+    public void Draining_with_mark_gone_marks_the_agent_gone_once_its_last_task_is_acknowledged()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+
+        Assert.True(Call(new DrainAgent(agentId, 1, MarkGone: true)).Ok);
+        Assert.Equal(1, agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait).GracePeriodSeconds);
+        var uuid = Guid.NewGuid();
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = task.TaskId, State = TaskState.TASK_KILLED, AgentId = agentId, Uuid = uuid }), agent.Ref);
+        fw.FishForMessage<TaskStatusUpdate>(u => u.Status.State == TaskState.TASK_KILLED, Wait);
+        // Killed but not yet acknowledged: not drained yet.
+        Assert.DoesNotContain(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
+
+        _master.Tell(new AcknowledgeStatus(fwId, agentId, task.TaskId, uuid), fw.Ref);
+        agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
+        Assert.Contains(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
+    }
+
+    [Fact]
     public void Operator_calls_on_an_unknown_agent_are_refused()
     {
         var result = Call(new DeactivateAgent(new AgentId("nope")));

@@ -101,6 +101,8 @@ public sealed class ClusterNode : IAsyncDisposable
                 Master.Master.SupervisedProps(settings, () => new HierarchicalAllocator(allocatorOptions)),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole("master")), "master");
+            var confirmedDead = ConfirmedDeadSettings.Create(_config);
+            if (confirmedDead.Enabled) system.ActorOf(ConfirmedDeadDowning.Props(confirmedDead), "confirmed-dead-downing");
         }
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
             ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");

@@ -17,6 +17,8 @@ namespace ClusterKernel.Master;
 public sealed partial class Master : ReceivePersistentActor, IWithTimers
 {
     private sealed record Sweep { public static readonly Sweep Instance = new(); }
+    // Agents failing their health check wait here for a permit (Mesos' agent_removal_rate_limit); the next sweep retries them.
+    private readonly AgentRemovalRateLimit _removalLimit;
     private sealed record FailoverExpired(FrameworkId FrameworkId);
 
     private readonly MasterSettings _settings;
@@ -56,6 +58,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     public Master(MasterSettings settings, Func<IAllocator> allocatorFactory)
     {
         _settings = settings;
+        _removalLimit = AgentRemovalRateLimit.Parse(settings.AgentRemovalRateLimit);
         _allocatorFactory = allocatorFactory;
         _state = new MasterState(settings.MaxCompletedTasksPerFramework);
         JournalPluginId = settings.JournalPlugin;
@@ -512,9 +515,10 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             if (!a.Unreachable && now - a.LastSeen > _settings.AgentPingTimeout)
             {
-                MarkUnreachable(a, $"no contact for {_settings.AgentPingTimeout}");
+                if (_removalLimit.TryAcquire(now)) MarkUnreachable(a, $"no contact for {_settings.AgentPingTimeout}");
             }
-            else if (!a.Connected && a.DisconnectedAt is { } since && now - since > _settings.AgentReregisterTimeout)
+            else if (!a.Connected && a.DisconnectedAt is { } since && now - since > _settings.AgentReregisterTimeout
+                     && _removalLimit.TryAcquire(now))
             {
                 var id = a.Id;
                 Persist(new AgentRemoved(id, "did not re-register in time", Now()), e => { _registry.Apply(e); RemoveAgentRuntime(id, lost: true); });

@@ -14,8 +14,9 @@ internal static class TestMaster
         akka.loglevel = WARNING
         """).WithFallback(ProtocolConfig.DefaultConfig());
 
-    public static IActorRef Start(ActorSystem system) => system.ActorOf(Master.Props(new MasterSettings
+    public static IActorRef Start(ActorSystem system, string agentRemovalRateLimit = "") => system.ActorOf(Master.Props(new MasterSettings
     {
+        AgentRemovalRateLimit = agentRemovalRateLimit,
         AllocationInterval = TimeSpan.FromMilliseconds(100),
         StateSnapshotMaxAge = TimeSpan.Zero,
         AgentPingTimeout = TimeSpan.FromSeconds(1),

@@ -27,6 +27,10 @@ public sealed record ConfirmedDeadSettings(bool Enabled, TimeSpan ProbeWindow, T
 /// incarnation is running there and it cannot hold the master singleton — it quarantines that incarnation and downs it. A frozen process
 /// (SIGSTOP: the kernel still accepts connections), a partitioned or dead host (timeouts) or any accepted connection
 /// leave the decision to the split-brain resolver.
+/// <para>Self-fencing (every node): a member that tells this node it has quarantined it (the others downed and removed this
+/// node while it was frozen or cut off) has cut it off for good — this incarnation can never talk to it again. The node then
+/// downs itself at once, so that a resumed old leader stops its master singleton within a moment instead of serving stale
+/// state until its own resolver decides (stable-after); <see cref="ClusterNode"/> starts a new incarnation that rejoins.</para>
 /// </summary>
 public sealed class ConfirmedDeadDowning : ReceiveActor
 {
@@ -39,14 +43,25 @@ public sealed class ConfirmedDeadDowning : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<UniqueAddress> _probing = new();
 
-    public static Props Props(ConfirmedDeadSettings settings) => Akka.Actor.Props.Create(() => new ConfirmedDeadDowning(settings));
+    private readonly bool _probe;
+    private bool _fenced;
 
-    public ConfirmedDeadDowning(ConfirmedDeadSettings settings)
+    /// <param name="probe">Probe and down dead members (master nodes); self-fencing runs on every node.</param>
+    public static Props Props(ConfirmedDeadSettings settings, bool probe) => Akka.Actor.Props.Create(() => new ConfirmedDeadDowning(settings, probe));
+
+    public ConfirmedDeadDowning(ConfirmedDeadSettings settings, bool probe)
     {
         _settings = settings;
+        _probe = probe;
         Receive<ClusterEvent.UnreachableMember>(m => Consider(m.Member.Address));
         Receive<DisassociatedEvent>(e => Consider(e.RemoteAddress));
-        Receive<AssociationErrorEvent>(e => Consider(e.RemoteAddress));
+        Receive<ThisActorSystemQuarantinedEvent>(e => Fence(e.RemoteAddress));
+        Receive<AssociationErrorEvent>(e =>
+        {
+            // Akka.Remote reports "the remote system has quarantined this system" as an association error on the reading side.
+            if (e.Cause?.Message.Contains("quarantined this system", StringComparison.OrdinalIgnoreCase) == true) Fence(e.RemoteAddress);
+            else Consider(e.RemoteAddress);
+        });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<ProbeDone>(Done);
@@ -57,6 +72,17 @@ public sealed class ConfirmedDeadDowning : ReceiveActor
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(ThisActorSystemQuarantinedEvent));
+    }
+
+    private void Fence(Address? by)
+    {
+        if (_fenced || by is null) return;
+        var self = _cluster.SelfMember;
+        if (self.Status is MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting or MemberStatus.Leaving) return;
+        _fenced = true;
+        _log.Warning("{0} has quarantined this node (it was downed while frozen or cut off): downing itself to restart as a new incarnation", by);
+        _cluster.Down(_cluster.SelfAddress);
     }
 
     protected override void PostStop()
@@ -75,7 +101,7 @@ public sealed class ConfirmedDeadDowning : ReceiveActor
 
     private void Consider(Address? address)
     {
-        if (address is null || address.Host is null || address.Port is not { } port) return;
+        if (!_probe || address is null || address.Host is null || address.Port is not { } port) return;
         var member = Candidate(address);
         if (member is null || !_probing.Add(member.UniqueAddress)) return;
         var who = member.UniqueAddress;

@@ -15,9 +15,10 @@ namespace ClusterKernel.Hosting;
 /// <summary>
 /// One running ClusterKernel node: an ActorSystem joined to the cluster with the master singleton manager (master role), the
 /// singleton proxy, the HTTP API and the built-in command framework (master role), and an agent (agent role).
-/// <para>An agent-only node that sees no member with the master role for <c>clusterkernel.agent.master-lost-rejoin-after</c>
-/// (the only master restarted and formed a new cluster), or whose ActorSystem terminated under it (downed), starts a new
-/// ActorSystem with the same configuration that joins the seeds again. The containerizers belong to the node and outlive
+/// <para>A node whose ActorSystem terminated under it (downed, or fenced after being quarantined), and an agent-only node that
+/// sees no member with the master role for <c>clusterkernel.agent.master-lost-rejoin-after</c> (the only master restarted and
+/// formed a new cluster), starts a new ActorSystem with the same configuration that joins the seeds again; a master node
+/// starts its command framework and HTTP API (same URL) again with it. The containerizers belong to the node and outlive
 /// the ActorSystems; the new agent actor recovers its tasks from the work dir. <see cref="System"/>, <see cref="MasterProxy"/>
 /// and <see cref="Agent"/> always name the current incarnation.</para>
 /// </summary>

@@ -52,6 +52,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var down = DateTime.UtcNow;
         // A registry change during the outage answers (no hang) with a clear error: 503 and a JSON message.
         var during = await http.PutAsync(master.HttpUrl + "/weights", JsonContent.Create(new[] { new { role = "during", weight = 3.0 } }));
+        output.WriteLine($"registry change during the outage answered {(int)during.StatusCode} after {(DateTime.UtcNow - down).TotalSeconds:F1} s");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
         Assert.NotNull((string?)JsonNode.Parse(await during.Content.ReadAsStringAsync())?["message"]);
         Assert.False(agent.HasExited);
@@ -59,12 +60,14 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var left = outage - (DateTime.UtcNow - down);
         if (left > TimeSpan.Zero) await System.Threading.Tasks.Task.Delay(left); // the outage itself, not a synchronisation
         await pg.StartServer();
+        var up = System.Diagnostics.Stopwatch.StartNew();
 
         // The same master process recovers: a new master incarnation (epoch), the agent re-registered, the task still running.
         var after = await master.AwaitState(st => (string?)st["id"] != epoch
                 && st["slaves"]!.AsArray().Any(a => (string?)a?["id"] == agentId && (bool?)a?["active"] == true)
                 && (string?)Task(st, taskId)?["state"] == "TASK_RUNNING",
             Timeout, "the master back with the agent and the task");
+        output.WriteLine($"outage {(DateTime.UtcNow - down - up.Elapsed).TotalSeconds:F0} s; database started → master back with agent and task: {up.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(agentId, (string?)Task(after, taskId)!["slave_id"]);
         Assert.False(master.HasExited);
 

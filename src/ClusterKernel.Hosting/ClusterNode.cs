@@ -15,9 +15,10 @@ namespace ClusterKernel.Hosting;
 /// <summary>
 /// One running ClusterKernel node: an ActorSystem joined to the cluster with the master singleton manager (master role), the
 /// singleton proxy, the HTTP API and the built-in command framework (master role), and an agent (agent role).
-/// <para>An agent-only node that sees no member with the master role for <c>clusterkernel.agent.master-lost-rejoin-after</c>
-/// (the only master restarted and formed a new cluster), or whose ActorSystem terminated under it (downed), starts a new
-/// ActorSystem with the same configuration that joins the seeds again. The containerizers belong to the node and outlive
+/// <para>A node whose ActorSystem terminated under it (downed, or fenced after being quarantined), and an agent-only node that
+/// sees no member with the master role for <c>clusterkernel.agent.master-lost-rejoin-after</c> (the only master restarted and
+/// formed a new cluster), starts a new ActorSystem with the same configuration that joins the seeds again; a master node
+/// starts its command framework and HTTP API (same URL) again with it. The containerizers belong to the node and outlive
 /// the ActorSystems; the new agent actor recovers its tasks from the work dir. <see cref="System"/>, <see cref="MasterProxy"/>
 /// and <see cref="Agent"/> always name the current incarnation.</para>
 /// </summary>
@@ -75,20 +76,33 @@ public sealed class ClusterNode : IAsyncDisposable
         node._current = node.StartIncarnation();
         if (options.Master)
         {
-            node.CommandFramework = node.System.ActorOf(ClusterKernel.Framework.CommandFramework.Props(node.MasterProxy), "ck-command");
-            if (options.HttpUrl is not null)
-            {
-                node._http = HttpApi.Build(new HttpApiOptions { Url = options.HttpUrl }, node.System, node.MasterProxy, node.CommandFramework);
-                await node._http.StartAsync(ct);
-                node.HttpUrl = node._http.Urls.FirstOrDefault() ?? options.HttpUrl;
-                ClusterKernel.Master.NodeHttpEndpoint.Get(node.System).Url = node.HttpUrl;
-            }
+            await node.StartFrontEndAsync(options.HttpUrl, ct);
+            node._monitor = Task.Run(() => node.MonitorMastersAsync(null));
         }
         else if (agentSettings is not null)
         {
             node._monitor = Task.Run(() => node.MonitorMastersAsync(agentSettings.MasterLostRejoinAfter));
         }
         return node;
+    }
+
+    /// <summary>Master nodes: the built-in command framework and the HTTP API, bound to the current incarnation.</summary>
+    private async Task StartFrontEndAsync(string? url, CancellationToken ct)
+    {
+        CommandFramework = System.ActorOf(ClusterKernel.Framework.CommandFramework.Props(MasterProxy), "ck-command");
+        if (url is null) return;
+        _http = HttpApi.Build(new HttpApiOptions { Url = url }, System, MasterProxy, CommandFramework);
+        await _http.StartAsync(ct);
+        HttpUrl = _http.Urls.FirstOrDefault() ?? url;
+        ClusterKernel.Master.NodeHttpEndpoint.Get(System).Url = HttpUrl;
+    }
+
+    private async Task StopHttpAsync()
+    {
+        if (_http is null) return;
+        try { using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)); await _http.StopAsync(cts.Token); } catch (Exception) { /* stopping anyway */ }
+        await _http.DisposeAsync();
+        _http = null;
     }
 
     private Incarnation StartIncarnation()
@@ -103,6 +117,8 @@ public sealed class ClusterNode : IAsyncDisposable
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole("master")), "master");
         }
+        var confirmedDead = ConfirmedDeadSettings.Create(_config);
+        if (confirmedDead.Enabled) system.ActorOf(ConfirmedDeadDowning.Props(confirmedDead, probe: Options.Master), "confirmed-dead-downing");
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
             ClusterSingletonProxySettings.Create(system).WithRole("master").WithBufferSize(10000)), "master-proxy");
         // A master with no seeds starts a new cluster on its own (as the first seed node would).
@@ -116,11 +132,12 @@ public sealed class ClusterNode : IAsyncDisposable
         return new Incarnation(system, proxy, agent);
     }
 
-    /// <summary>Agent-only nodes: restarts the ActorSystem when no master-role member has been seen (Up and reachable) for
-    /// <paramref name="rejoinAfter"/>, or when the ActorSystem terminated without this node being disposed (e.g. downed).</summary>
-    private async Task MonitorMastersAsync(TimeSpan rejoinAfter)
+    /// <summary>Restarts the ActorSystem when it terminated without this node being disposed (downed by the split-brain
+    /// resolver or the confirmed-dead fast path, e.g. after being frozen), and on agent-only nodes also when no master-role
+    /// member has been seen (Up and reachable) for <paramref name="rejoinAfter"/>.</summary>
+    private async Task MonitorMastersAsync(TimeSpan? rejoinAfter)
     {
-        var poll = TimeSpan.FromMilliseconds(Math.Clamp(rejoinAfter.TotalMilliseconds / 10, 50, 1000));
+        var poll = TimeSpan.FromMilliseconds(Math.Clamp((rejoinAfter?.TotalMilliseconds ?? 2000) / 10, 50, 1000));
         var lastSeen = DateTime.UtcNow;
         var ct = _stopping.Token;
         while (!ct.IsCancellationRequested)
@@ -130,7 +147,7 @@ public sealed class ClusterNode : IAsyncDisposable
             var current = _current;
             string? why = null;
             if (current.System.WhenTerminated.IsCompleted) why = "its ActorSystem terminated";
-            else if (MasterVisible(current.System)) lastSeen = DateTime.UtcNow;
+            else if (rejoinAfter is null || MasterVisible(current.System)) lastSeen = DateTime.UtcNow;
             else if (DateTime.UtcNow - lastSeen >= rejoinAfter) why = $"no master in the cluster for {rejoinAfter}";
             if (why is null) continue;
             try
@@ -141,7 +158,7 @@ public sealed class ClusterNode : IAsyncDisposable
             catch (Exception e)
             {
                 // Could not start the new system (e.g. the port is still taken): try again after another interval.
-                Console.Error.WriteLine($"ck: agent node could not restart its ActorSystem: {e.GetBaseException().Message}");
+                Console.Error.WriteLine($"ck: node could not restart its ActorSystem: {e.GetBaseException().Message}");
             }
             lastSeen = DateTime.UtcNow;
         }
@@ -164,13 +181,16 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             if (Volatile.Read(ref _disposed) == 1) return;
             var old = _current;
-            old.System.Log.Warning("Agent node restarting its ActorSystem and rejoining the seeds: {0}", why);
+            Console.Error.WriteLine($"ck: node restarting its ActorSystem and rejoining the seeds: {why}");
+            // A downed master's HTTP API must not serve from a dead ActorSystem; it comes back with the new incarnation.
+            if (Options.Master) await StopHttpAsync();
             if (!old.System.WhenTerminated.IsCompleted)
                 await CoordinatedShutdown.Get(old.System).Run(new RejoinReason());
             await old.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), ct);
             _current = StartIncarnation();
+            if (Options.Master) await StartFrontEndAsync(Options.HttpUrl is null ? null : HttpUrl, ct);
             var n = Interlocked.Increment(ref _restarts);
-            _current.System.Log.Warning("Agent node started ActorSystem incarnation {0}", n + 1);
+            _current.System.Log.Warning("Node started ActorSystem incarnation {0}", n + 1);
             Restarted?.Invoke(n);
         }
         finally { _lifecycle.Release(); }
@@ -179,7 +199,7 @@ public sealed class ClusterNode : IAsyncDisposable
     private sealed class RejoinReason : CoordinatedShutdown.Reason
     {
         public override int ExitCode => 0;
-        public override string ToString() => "agent node rejoining the cluster";
+        public override string ToString() => "node rejoining the cluster";
     }
 
     /// <summary>Completes when this node is Up in the cluster.</summary>
@@ -200,11 +220,7 @@ public sealed class ClusterNode : IAsyncDisposable
         try { await _monitor; } catch (Exception) { /* stopping anyway */ }
         await _lifecycle.WaitAsync();
         _lifecycle.Release();
-        if (_http is not null)
-        {
-            try { using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)); await _http.StopAsync(cts.Token); } catch (Exception) { /* shutting down anyway */ }
-            await _http.DisposeAsync();
-        }
+        await StopHttpAsync();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         foreach (var d in _disposables) d.Dispose();
     }

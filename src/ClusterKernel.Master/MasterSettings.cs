@@ -9,6 +9,8 @@ public sealed record MasterSettings
     public TimeSpan AllocationInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan AgentPingTimeout { get; init; } = TimeSpan.FromSeconds(75);
     public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Mesos' agent_removal_rate_limit, e.g. "1/10mins"; empty = unlimited.</summary>
+    public string AgentRemovalRateLimit { get; init; } = "";
     public TimeSpan FrameworkHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
     public TimeSpan StateSnapshotMaxAge { get; init; } = TimeSpan.FromMilliseconds(250);
     public int MaxCompletedTasksPerFramework { get; init; } = 1000;
@@ -24,11 +26,14 @@ public sealed record MasterSettings
     public static MasterSettings Create(Config config)
     {
         var c = config.WithFallback(DefaultConfig()).GetConfig("clusterkernel.master");
+        // Parsed here as well, so that a malformed value stops the node at start, not the master actor at its start.
+        ClusterKernel.Master.AgentRemovalRateLimit.Parse(c.GetString("agent-removal-rate-limit", ""));
         return new MasterSettings
         {
             AllocationInterval = c.GetTimeSpan("allocation-interval"),
             AgentPingTimeout = c.GetTimeSpan("agent-ping-timeout"),
             AgentReregisterTimeout = c.GetTimeSpan("agent-reregister-timeout"),
+            AgentRemovalRateLimit = c.GetString("agent-removal-rate-limit", ""),
             FrameworkHeartbeatInterval = c.GetTimeSpan("framework-heartbeat-interval"),
             StateSnapshotMaxAge = c.GetTimeSpan("state-snapshot-max-age"),
             MaxCompletedTasksPerFramework = c.GetInt("max-completed-tasks-per-framework"),

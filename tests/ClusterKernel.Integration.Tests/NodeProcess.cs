@@ -94,6 +94,12 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>SIGKILL: a crash, no leaving the cluster.</summary>
     public void KillHard() => Signal(9);
 
+    /// <summary>SIGSTOP: the process freezes (its sockets stay open, the kernel still accepts connections), as under a long pause.</summary>
+    public void Freeze() => Signal(19);
+
+    /// <summary>SIGCONT: a frozen process resumes.</summary>
+    public void Resume() => Signal(18);
+
     private void Signal(int sig)
     {
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) { _process.Kill(false); return; }

@@ -16,7 +16,7 @@ namespace ClusterKernel.Agent;
 /// whose container is gone, kills and cleans up live containers no checkpointed task owns, then re-registers under the
 /// same agent id with its tasks and resends their unacknowledged updates.</para>
 /// </summary>
-public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record RegisterTick { public static readonly RegisterTick Instance = new(); }
     private sealed record HeartbeatTick { public static readonly HeartbeatTick Instance = new(); }
@@ -85,12 +85,8 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         {
             foreach (var t in _tasks.Tasks.Where(t => t.FrameworkId == m.FrameworkId && !t.State.IsTerminal()).ToList()) Kill(t.Info.TaskId, null);
         });
-        Receive<StatusUpdateAcknowledgement>(m =>
-        {
-            var next = _tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow);
-            FlushCheckpoint();
-            if (next is not null) Send(m.FrameworkId, next);
-        });
+        Receive<StatusUpdateAcknowledgement>(OnAcknowledgement);
+        Receive<StatusUpdateAcknowledgements>(m => { foreach (var ack in m.Acks) OnAcknowledgement(ack); });
         Receive<RetryTick>(_ =>
         {
             if (_masterEpoch is null) return;
@@ -201,7 +197,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Stash.UnstashAll();
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, _settings.RegistrationRetryInterval);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
-        Timers.StartPeriodicTimer("retry", RetryTick.Instance, TimeSpan.FromMilliseconds(Math.Min(1000, _settings.StatusUpdateRetryMin.TotalMilliseconds / 2)));
+        _running = true;
     }
 
     protected override void PostStop() => _shutdown.Cancel();
@@ -210,6 +206,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         var handled = base.AroundReceive(receive, message);
         FlushCheckpoint();
+        FlushUpdates();
         return handled;
     }
 
@@ -296,7 +293,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
             entry.Containerizer = containerizer.Name;
             Update(task.TaskId, TaskState.TASK_STARTING);
             FlushCheckpoint(); // before the container exists: a restart then finds its task, never an orphan
-            Directory.CreateDirectory(sandbox);
+            // The containerizer creates the sandbox (off this thread); the simulated one needs none.
             var self = Self;
             var id = task.TaskId;
             containerizer.LaunchAsync(launch, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
@@ -382,8 +379,7 @@ public sealed class Agent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Send(FrameworkId fw, TaskStatus status)
     {
         if (_masterEpoch is null) return; // sent again on (re-)registration
-        var target = _master.IsNobody() ? _masterProxy : _master;
-        target.Tell(new StatusUpdate(fw, status));
+        _outbox.Add(new StatusUpdate(fw, status)); // sent after this message's handling, with the others it produced (FlushUpdates)
     }
 
     /// <summary>The containerizer that launched the task (by name, as checkpointed); null if this agent no longer has it.</summary>

@@ -88,6 +88,8 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
         Receive<ResourceOffers>(m => Write(m));
         Receive<OfferRescinded>(m => Write(m));
         Receive<TaskStatusUpdate>(m => Write(m));
+        // One UPDATE event per status on the stream, as Mesos; the batch is only between actors.
+        Receive<TaskStatusUpdates>(m => { foreach (var status in m.Statuses) Write(new TaskStatusUpdate(status)); });
         Receive<HeartbeatTick>(_ => Write(SchedulerHeartbeat.Instance));
         Receive<Forward>(m => _master.Tell(m.Call, Self));
         Receive<ClientGone>(_ => Context.Stop(Self));

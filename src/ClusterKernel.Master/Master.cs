@@ -88,6 +88,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<Sweep>(_ => OnSweep());
         Command<FailoverExpired>(OnFailoverExpired);
         OperatorCommands();
+        StatusUpdateCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -446,20 +447,30 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnStatusUpdate(StatusUpdate m)
     {
+        ApplyUpdate(m);
+        // Forwarded even when seen before: the agent retries until the framework acknowledges.
+        SendToFramework(m.FrameworkId, new TaskStatusUpdate(m.Status));
+    }
+
+    private void ApplyUpdate(StatusUpdate m)
+    {
         var status = m.Status;
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
-        // Forwarded even when seen before: the agent retries until the framework acknowledges.
-        SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
     }
 
     private void OnAcknowledge(AcknowledgeStatus m)
     {
         if (_agentRefs.TryGetValue(m.AgentId, out var agent)) agent.Tell(new StatusUpdateAcknowledgement(m.FrameworkId, m.TaskId, m.Uuid));
-        if (_state.FindTask(m.FrameworkId, m.TaskId) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == m.Uuid)
+        CompleteIfAcknowledgedTerminal(m.FrameworkId, m.TaskId, m.Uuid);
+    }
+
+    private void CompleteIfAcknowledgedTerminal(FrameworkId fw, TaskId task, Guid uuid)
+    {
+        if (_state.FindTask(fw, task) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == uuid)
         {
-            _state.CompleteTask(m.FrameworkId, m.TaskId);
+            _state.CompleteTask(fw, task);
         }
     }
 

@@ -216,6 +216,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     {
         foreach (var (id, task) in _tasks.TakeChanged())
         {
+            // A simulated container cannot outlive the process, so there is nothing to recover: no files (scale runs write none).
+            if (task?.Containerizer == SimulatedContainerizer.ContainerizerName) continue;
             try
             {
                 if (task is null) AgentCheckpoint.RemoveTask(_settings.WorkDir, id);

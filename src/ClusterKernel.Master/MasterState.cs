@@ -39,8 +39,33 @@ public sealed class TaskEntry
     public TaskState State { get; set; } = TaskState.TASK_STAGING;
     /// <summary>The role its offer was allocated under; null for tasks learnt from a re-registering agent.</summary>
     public string? Role { get; init; }
-    public List<TaskStatus> Statuses { get; } = new();
-    public TaskStatus? Latest => Statuses.Count > 0 ? Statuses[^1] : null;
+    /// <summary>The latest status in full (reconciliation answers with it; an acknowledgement is matched against its uuid).</summary>
+    public TaskStatus? Latest { get; private set; }
+    /// <summary>State and time of every status before <see cref="Latest"/>, oldest first: all /state shows of them. Keeping
+    /// each TaskStatus as received (its own id strings, uuid, message) cost ~1 KB per task at 100,000 tasks.</summary>
+    private (TaskState State, double Timestamp)[] _earlier = Array.Empty<(TaskState, double)>();
+
+    public void AddStatus(TaskStatus status)
+    {
+        if (Latest is { } previous) _earlier = [.. _earlier, (previous.State, previous.Timestamp)];
+        // Share the entry's own ids instead of the copies every deserialized update brings.
+        Latest = status with
+        {
+            TaskId = Info.TaskId, AgentId = status.AgentId == AgentId ? AgentId : status.AgentId,
+            ExecutorId = status.ExecutorId is { } e && e.Value == Info.TaskId.Value ? new ExecutorId(Info.TaskId.Value) : status.ExecutorId,
+        };
+    }
+
+    /// <summary>Every status, oldest first; the earlier ones rebuilt from their state and time.</summary>
+    public TaskStatus[] Statuses()
+    {
+        if (Latest is null) return Array.Empty<TaskStatus>();
+        var all = new TaskStatus[_earlier.Length + 1];
+        for (var i = 0; i < _earlier.Length; i++)
+            all[i] = new TaskStatus { TaskId = Info.TaskId, AgentId = AgentId, State = _earlier[i].State, Timestamp = _earlier[i].Timestamp };
+        all[^1] = Latest;
+        return all;
+    }
     /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.</summary>
     public TaskView? View { get; set; }
 }
@@ -142,7 +167,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
     public TaskEntry AddTask(FrameworkId fw, TaskInfo info, TaskState state, double now, string? role = null)
     {
         var entry = new TaskEntry { Info = info, FrameworkId = fw, AgentId = info.AgentId, State = state, Role = role };
-        entry.Statuses.Add(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
+        entry.AddStatus(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
         var f = Frameworks[fw];
         f.Tasks[info.TaskId] = entry;
         f.Used += info.Resources;
@@ -156,7 +181,7 @@ public sealed class MasterState(int maxCompletedPerFramework)
         if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(status.TaskId, out var task)) return null;
         var wasTerminal = task.State.IsTerminal();
         task.State = status.State;
-        task.Statuses.Add(status);
+        task.AddStatus(status);
         task.View = null;
         if (wasTerminal || !status.State.IsTerminal()) return null;
         f.Used -= task.Info.Resources;
@@ -196,6 +221,6 @@ public sealed class MasterState(int maxCompletedPerFramework)
         Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
             f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
         Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => t.View ??= new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
-            t.AgentId, t.State, t.Info.Resources, t.Statuses.ToArray(), t.Info.Container?.DockerImage)).ToList(),
+            t.AgentId, t.State, t.Info.Resources, t.Statuses(), t.Info.Container?.DockerImage)).ToList(),
         Offers.Values.ToList());
 }

@@ -64,7 +64,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private void Running()
     {
-        Receive<RegisterTick>(_ => SendRegistration());
+        Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<AgentRegistered>(OnRegistered);
         Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
         Receive<ReregistrationRequired>(m => { _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch); _masterEpoch = null; SendRegistration(); });
@@ -195,7 +195,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         _log.Info("Agent recovered {0} task(s) from {1}", m.Tasks.Count, _settings.WorkDir);
         Become(Running);
         Stash.UnstashAll();
-        Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, _settings.RegistrationRetryInterval);
+        Timers.StartSingleTimer("register", RegisterTick.Instance, TimeSpan.Zero);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
         _running = true;
     }

@@ -38,7 +38,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     private ClusterState? _snapshot;
     /// <summary>Agents whose admission is being persisted (retries of their registration are not admitted twice).</summary>
     private readonly HashSet<IActorRef> _admitting = new();
-    private const int MaxOffersPerMessage = 200;
+    private const int MaxOffersPerMessage = 100;
     private DateTimeOffset _snapshotAt;
 
     public override string PersistenceId => "clusterkernel-master";

@@ -56,15 +56,19 @@ public sealed class TaskEntry
         };
     }
 
-    /// <summary>Every status, oldest first; the earlier ones rebuilt from their state and time.</summary>
-    public TaskStatus[] Statuses()
+    /// <summary>Every status, oldest first, as an immutable list that rebuilds the earlier ones from their state and time
+    /// when read (the cached <see cref="View"/> of every task holds one, so it must stay small).</summary>
+    public IReadOnlyList<TaskStatus> Statuses() =>
+        Latest is null ? Array.Empty<TaskStatus>() : new StatusHistory(Info.TaskId, AgentId, _earlier, Latest);
+
+    private sealed class StatusHistory(TaskId task, AgentId agent, (TaskState State, double Timestamp)[] earlier, TaskStatus latest)
+        : IReadOnlyList<TaskStatus>
     {
-        if (Latest is null) return Array.Empty<TaskStatus>();
-        var all = new TaskStatus[_earlier.Length + 1];
-        for (var i = 0; i < _earlier.Length; i++)
-            all[i] = new TaskStatus { TaskId = Info.TaskId, AgentId = AgentId, State = _earlier[i].State, Timestamp = _earlier[i].Timestamp };
-        all[^1] = Latest;
-        return all;
+        public int Count => earlier.Length + 1;
+        public TaskStatus this[int index] => index == earlier.Length ? latest
+            : new TaskStatus { TaskId = task, AgentId = agent, State = earlier[index].State, Timestamp = earlier[index].Timestamp };
+        public IEnumerator<TaskStatus> GetEnumerator() { for (var i = 0; i < Count; i++) yield return this[i]; }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
     /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.</summary>
     public TaskView? View { get; set; }
@@ -157,8 +161,9 @@ public sealed class MasterState(int maxCompletedPerFramework)
             else if (!pool.Contains(t.Resources)) error = $"Task uses more resources ({t.Resources}) than the offers have left ({pool})";
             if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); continue; }
             pool -= t.Resources;
-            launch.Add(t);
-            AddTask(fw, t, TaskState.TASK_STAGING, now, role);
+            var task = t with { AgentId = agent }; // the master's own copy of the id, not the one this ACCEPT brought
+            launch.Add(task);
+            AddTask(fw, task, TaskState.TASK_STAGING, now, role);
         }
         return new AcceptOutcome(agent, role, launch, refused, pool);
     }

@@ -13,14 +13,14 @@ public sealed class MessageSizeSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     private int Size(object message) => ((SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message)).ToBinary(message).Length;
 
     [Fact]
-    public void A_chunk_of_200_offers_of_a_scale_agent_fits_the_default_frame()
+    public void A_chunk_of_100_offers_of_a_scale_agent_fits_the_default_frame()
     {
         // The shape of `ck bench` agents, with ids as long as a master at 10,000 agents makes them.
-        var offers = Enumerable.Range(0, 200).Select(i =>
+        var offers = Enumerable.Range(0, 100).Select(i =>
             Samples.Offer($"b2b3dfd3f996-O{1_000_000 + i}", "cpus:8;mem:32768;disk:100000;ports:[31000-32000]", "bench-2", $"b2b3dfd3f996-S{9000 + i}-312cb3")
                 with { Hostname = $"sim-{9000 + i}" }).ToList();
         var size = Size(new ResourceOffers(offers));
-        output.WriteLine($"200 offers: {size} bytes");
+        output.WriteLine($"100 offers: {size} bytes");
         Assert.True(size < DefaultFrame, $"{size} bytes");
     }
 

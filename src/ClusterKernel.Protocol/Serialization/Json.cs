@@ -53,7 +53,15 @@ public static class Json
     private sealed class ResourcesConverter : JsonConverter<Resources.Resources>
     {
         public override Resources.Resources Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            Resources.Resources.From(JsonSerializer.Deserialize<List<Resource>>(ref reader, options) ?? new List<Resource>());
+            Resources.Resources.From((JsonSerializer.Deserialize<List<Resource>>(ref reader, options) ?? new List<Resource>()).ConvertAll(Compact));
+
+        /// <summary>Names and roles are a handful of strings, and most resources have no ranges or set: share them instead of
+        /// keeping a copy per deserialized resource (every task's resources, on every node it crosses).</summary>
+        private static Resource Compact(Resource r) => r with
+        {
+            Name = r.Name is null ? r.Name! : string.Intern(r.Name), Role = r.Role is null ? r.Role! : string.Intern(r.Role),
+            Ranges = r.Ranges is { Count: 0 } ? Array.Empty<ValueRange>() : r.Ranges, Set = r.Set is { Count: 0 } ? Array.Empty<string>() : r.Set,
+        };
 
         public override void Write(Utf8JsonWriter writer, Resources.Resources value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value.ToList(), options);

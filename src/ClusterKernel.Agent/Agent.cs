@@ -64,7 +64,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private void Running()
     {
-        Receive<RegisterTick>(_ => SendRegistration());
+        Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<AgentRegistered>(OnRegistered);
         Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
         Receive<ReregistrationRequired>(m => { _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch); _masterEpoch = null; SendRegistration(); });
@@ -86,12 +86,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         {
             foreach (var t in _tasks.Tasks.Where(t => t.FrameworkId == m.FrameworkId && !t.State.IsTerminal()).ToList()) Kill(t.Info.TaskId, null);
         });
-        Receive<StatusUpdateAcknowledgement>(m =>
-        {
-            var next = _tasks.Acknowledge(m.TaskId, m.Uuid, DateTimeOffset.UtcNow);
-            FlushCheckpoint();
-            if (next is not null) Send(m.FrameworkId, next);
-        });
+        Receive<StatusUpdateAcknowledgement>(OnAcknowledgement);
+        Receive<StatusUpdateAcknowledgements>(m => { foreach (var ack in m.Acks) OnAcknowledgement(ack); });
         Receive<RetryTick>(_ =>
         {
             if (_masterEpoch is null) return;
@@ -209,9 +205,9 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         _log.Info("Agent recovered {0} task(s) from {1}", m.Tasks.Count, _settings.WorkDir);
         Become(Running);
         Stash.UnstashAll();
-        Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, _settings.RegistrationRetryInterval);
+        Timers.StartSingleTimer("register", RegisterTick.Instance, TimeSpan.Zero);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
-        Timers.StartPeriodicTimer("retry", RetryTick.Instance, TimeSpan.FromMilliseconds(Math.Min(1000, _settings.StatusUpdateRetryMin.TotalMilliseconds / 2)));
+        _running = true;
     }
 
     protected override void PostStop() => _shutdown.Cancel();
@@ -220,6 +216,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     {
         var handled = base.AroundReceive(receive, message);
         FlushCheckpoint();
+        FlushUpdates();
         return handled;
     }
 
@@ -229,6 +226,8 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     {
         foreach (var (id, task) in _tasks.TakeChanged())
         {
+            // A simulated container cannot outlive the process, so there is nothing to recover: no files (scale runs write none).
+            if (task?.Containerizer == SimulatedContainerizer.ContainerizerName) continue;
             try
             {
                 if (task is null) AgentCheckpoint.RemoveTask(_settings.WorkDir, id);
@@ -319,8 +318,13 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
             entry.Containerizer = containerizer.Name;
             Update(task.TaskId, TaskState.TASK_STARTING);
             FlushCheckpoint(); // before the container exists: a restart then finds its task, never an orphan
-            Directory.CreateDirectory(sandbox);
-            if (launch.Image is null) PersistentVolumes.Link(sandbox, launch.Volumes);
+            // The containerizer creates the sandbox (off this thread; the simulated one needs none), except where a process task's
+            // persistent volumes are linked into it first.
+            if (launch.Image is null && launch.Volumes.Count > 0)
+            {
+                Directory.CreateDirectory(sandbox);
+                PersistentVolumes.Link(sandbox, launch.Volumes);
+            }
             var self = Self;
             var id = task.TaskId;
             LaunchTrace.Mark(id.Value, "agent.launch");
@@ -413,8 +417,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     private void Send(FrameworkId fw, TaskStatus status)
     {
         if (_masterEpoch is null) return; // sent again on (re-)registration
-        var target = _master.IsNobody() ? _masterProxy : _master;
-        target.Tell(new StatusUpdate(fw, status));
+        _outbox.Add(new StatusUpdate(fw, status)); // sent after this message's handling, with the others it produced (FlushUpdates)
     }
 
     /// <summary>The containerizer that launched the task (by name, as checkpointed); null if this agent no longer has it.</summary>

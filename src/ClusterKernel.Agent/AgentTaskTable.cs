@@ -27,11 +27,20 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
 {
     private readonly Dictionary<TaskId, AgentTask> _tasks = new();
     private readonly HashSet<TaskId> _dirty = new();
+    private readonly HashSet<TaskId> _outstanding = new();
 
     public IReadOnlyCollection<AgentTask> Tasks => _tasks.Values;
     public AgentTask? Find(TaskId id) => _tasks.GetValueOrDefault(id);
     public bool Contains(TaskId id) => _tasks.ContainsKey(id);
-    public void Add(AgentTask task) { _tasks[task.Info.TaskId] = task; _dirty.Add(task.Info.TaskId); }
+    public void Add(AgentTask task)
+    {
+        _tasks[task.Info.TaskId] = task;
+        _dirty.Add(task.Info.TaskId);
+        if (task.Unacknowledged.Count > 0) _outstanding.Add(task.Info.TaskId); else _outstanding.Remove(task.Info.TaskId);
+    }
+
+    /// <summary>How many tasks have an update waiting for its acknowledgement (the agent retries only while this is not zero).</summary>
+    public int OutstandingCount => _outstanding.Count;
 
     /// <summary>Marks a task whose checkpointed fields (launched, kill requested, containerizer) the caller changed.</summary>
     public void Touch(TaskId id) { if (_tasks.ContainsKey(id)) _dirty.Add(id); }
@@ -60,6 +69,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         };
         task.Unacknowledged.Add(status);
         if (task.Unacknowledged.Count > 1) return null;
+        _outstanding.Add(id);
         task.Backoff = retryMin;
         task.NextRetry = now + retryMin;
         return status;
@@ -73,6 +83,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         _dirty.Add(id);
         if (task.Unacknowledged.Count == 0)
         {
+            _outstanding.Remove(id);
             if (task.State.IsTerminal()) _tasks.Remove(id);
             return null;
         }

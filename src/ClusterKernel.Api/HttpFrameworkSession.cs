@@ -107,6 +107,8 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
             if (m.Ok) _info = pending.Info;
             pending.Asker.Tell(m);
         });
+        // One UPDATE event per status on the stream, as Mesos; the batch is only between actors.
+        Receive<TaskStatusUpdates>(m => { foreach (var status in m.Statuses) Write(new TaskStatusUpdate(status)); });
         Receive<HeartbeatTick>(_ => Write(SchedulerHeartbeat.Instance));
         Receive<Forward>(m => _master.Tell(m.Call, Self));
         Receive<ClientGone>(_ => Context.Stop(Self));

@@ -19,6 +19,8 @@ public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
     private FrameworkInfo _info;
     private bool _subscribing;
     private bool _everSubscribed;
+    private const int MaxAcksPerMessage = 500;
+    private readonly List<StatusAck> _pendingAcks = new();
 
     protected FrameworkActor(FrameworkInfo info, IActorRef master)
     {
@@ -44,14 +46,17 @@ public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
         });
         Receive<ResourceOffers>(m => OnResourceOffers(m.Offers));
         Receive<OfferRescinded>(m => OnOfferRescinded(m.OfferId));
-        Receive<TaskStatusUpdate>(m =>
-        {
-            OnStatusUpdate(m.Status);
-            // The Mesos driver acknowledges after the callback returns, so an update is never acknowledged unhandled.
-            if (!ExplicitAcknowledgements && m.Status.Uuid is not null && m.Status.AgentId is not null) Acknowledge(m.Status);
-        });
+        Receive<TaskStatusUpdate>(m => Deliver(m.Status));
+        Receive<TaskStatusUpdates>(m => { foreach (var status in m.Statuses) Deliver(status); });
         OperationReceives();
         ExtensionHandlers();
+    }
+
+    private void Deliver(TaskStatus status)
+    {
+        OnStatusUpdate(status);
+        // The Mesos driver acknowledges after the callback returns, so an update is never acknowledged unhandled.
+        if (!ExplicitAcknowledgements && status.Uuid is not null && status.AgentId is not null) Acknowledge(status);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -114,11 +119,29 @@ public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
 
     protected void Revive(IReadOnlyList<string>? roles = null) => Call(id => new ReviveOffers(id, roles));
 
-    /// <summary>ACKNOWLEDGE an update; updates without a uuid or an agent id (master-made) need none and are ignored.</summary>
+    /// <summary>ACKNOWLEDGE an update; updates without a uuid or an agent id (master-made) need none and are ignored.
+    /// The acknowledgements made while handling one message go to the master together (<see cref="AcknowledgeStatuses"/>),
+    /// after the handler, or before the next other call.</summary>
     protected void Acknowledge(TaskStatus status)
     {
         if (status.Uuid is not { } uuid || status.AgentId is not { } agentId) return;
-        Call(id => new AcknowledgeStatus(id, agentId, status.TaskId, uuid));
+        if (_info.Id is null) { Log.Warning("Framework {0} is not subscribed yet; acknowledgement dropped", _info.Name); return; }
+        _pendingAcks.Add(new StatusAck(agentId, status.TaskId, uuid));
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        FlushAcknowledgements();
+        return handled;
+    }
+
+    private void FlushAcknowledgements()
+    {
+        if (_pendingAcks.Count == 0 || _info.Id is not { } id) return;
+        if (_pendingAcks.Count == 1) Master.Tell(new AcknowledgeStatus(id, _pendingAcks[0].AgentId, _pendingAcks[0].TaskId, _pendingAcks[0].Uuid));
+        else foreach (var chunk in _pendingAcks.Chunk(MaxAcksPerMessage)) Master.Tell(new AcknowledgeStatuses(id, chunk));
+        _pendingAcks.Clear();
     }
 
     /// <summary>TEARDOWN: the master kills every task of this framework and forgets it. Subscription retries stop.</summary>
@@ -131,6 +154,7 @@ public abstract partial class FrameworkActor : ReceiveActor, IWithTimers
 
     private void Call(Func<FrameworkId, IClusterMessage> call)
     {
+        FlushAcknowledgements(); // calls reach the master in the order they were made
         if (_info.Id is not { } id)
         {
             Log.Warning("Framework {0} is not subscribed yet; call dropped", _info.Name);

@@ -39,8 +39,37 @@ public sealed class TaskEntry
     public TaskState State { get; set; } = TaskState.TASK_STAGING;
     /// <summary>The role its offer was allocated under; null for tasks learnt from a re-registering agent.</summary>
     public string? Role { get; init; }
-    public List<TaskStatus> Statuses { get; } = new();
-    public TaskStatus? Latest => Statuses.Count > 0 ? Statuses[^1] : null;
+    /// <summary>The latest status in full (reconciliation answers with it; an acknowledgement is matched against its uuid).</summary>
+    public TaskStatus? Latest { get; private set; }
+    /// <summary>State and time of every status before <see cref="Latest"/>, oldest first: all /state shows of them. Keeping
+    /// each TaskStatus as received (its own id strings, uuid, message) cost ~1 KB per task at 100,000 tasks.</summary>
+    private (TaskState State, double Timestamp)[] _earlier = Array.Empty<(TaskState, double)>();
+
+    public void AddStatus(TaskStatus status)
+    {
+        if (Latest is { } previous) _earlier = [.. _earlier, (previous.State, previous.Timestamp)];
+        // Share the entry's own ids instead of the copies every deserialized update brings.
+        Latest = status with
+        {
+            TaskId = Info.TaskId, AgentId = status.AgentId == AgentId ? AgentId : status.AgentId,
+            ExecutorId = status.ExecutorId is { } e && e.Value == Info.TaskId.Value ? new ExecutorId(Info.TaskId.Value) : status.ExecutorId,
+        };
+    }
+
+    /// <summary>Every status, oldest first, as an immutable list that rebuilds the earlier ones from their state and time
+    /// when read (the cached <see cref="View"/> of every task holds one, so it must stay small).</summary>
+    public IReadOnlyList<TaskStatus> Statuses() =>
+        Latest is null ? Array.Empty<TaskStatus>() : new StatusHistory(Info.TaskId, AgentId, _earlier, Latest);
+
+    private sealed class StatusHistory(TaskId task, AgentId agent, (TaskState State, double Timestamp)[] earlier, TaskStatus latest)
+        : IReadOnlyList<TaskStatus>
+    {
+        public int Count => earlier.Length + 1;
+        public TaskStatus this[int index] => index == earlier.Length ? latest
+            : new TaskStatus { TaskId = task, AgentId = agent, State = earlier[index].State, Timestamp = earlier[index].Timestamp };
+        public IEnumerator<TaskStatus> GetEnumerator() { for (var i = 0; i < Count; i++) yield return this[i]; }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
     /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.</summary>
     public TaskView? View { get; set; }
 }
@@ -151,8 +180,9 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
             else if (!pool.Contains(t.Resources)) error = $"Task uses more resources ({t.Resources}) than the offers have left ({pool})";
             if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); return; }
             pool -= t.Resources;
-            launch.Add(t);
-            AddTask(fw, t, TaskState.TASK_STAGING, now, role);
+            var task = t with { AgentId = agent }; // the master's own copy of the id, not the one this ACCEPT brought
+            launch.Add(task);
+            AddTask(fw, task, TaskState.TASK_STAGING, now, role);
         }
     }
 
@@ -160,7 +190,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
     public TaskEntry AddTask(FrameworkId fw, TaskInfo info, TaskState state, double now, string? role = null)
     {
         var entry = new TaskEntry { Info = info, FrameworkId = fw, AgentId = info.AgentId, State = state, Role = role };
-        entry.Statuses.Add(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
+        entry.AddStatus(new TaskStatus { TaskId = info.TaskId, State = state, AgentId = info.AgentId, Source = StatusSource.SOURCE_MASTER, Timestamp = now });
         var f = Frameworks[fw];
         f.Tasks[info.TaskId] = entry;
         f.Used += info.Resources;
@@ -175,7 +205,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(status.TaskId, out var task)) return null;
         var wasTerminal = task.State.IsTerminal();
         task.State = status.State;
-        task.Statuses.Add(status);
+        task.AddStatus(status);
         task.View = null;
         if (wasTerminal || !status.State.IsTerminal()) return null;
         var freed = task.Info.Resources + ReleaseExecutorIfDone(fw, task);
@@ -216,6 +246,6 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
             f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
         Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => t.View ??= new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
-            t.AgentId, t.State, t.Info.Resources, t.Statuses.ToArray(), t.Info.Container?.DockerImage)).ToList(),
+            t.AgentId, t.State, t.Info.Resources, t.Statuses(), t.Info.Container?.DockerImage)).ToList(),
         Offers.Values.ToList());
 }

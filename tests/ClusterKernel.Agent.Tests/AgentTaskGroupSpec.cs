@@ -37,14 +37,28 @@ public sealed class AgentTaskGroupSpec(ITestOutputHelper output) : TestKit("akka
         Container = image is null ? null : new ContainerInfo { DockerImage = image },
     };
 
+    private readonly Queue<object> _pending = new();
+
+    /// <summary>The next StatusUpdate or ExecutorExited from the agent; a batch (<see cref="StatusUpdates"/>) is taken apart in order.</summary>
+    private object Next(Akka.TestKit.TestProbe master)
+    {
+        if (_pending.Count == 0)
+        {
+            var m = master.FishForMessage(x => x is StatusUpdate or StatusUpdates or ExecutorExited, Wait);
+            if (m is StatusUpdates batch) foreach (var u in batch.Updates) _pending.Enqueue(u);
+            else _pending.Enqueue(m);
+        }
+        return _pending.Dequeue();
+    }
+
     /// <summary>Collects each task's updates (acknowledging them) until every one is terminal and ExecutorExited came.</summary>
-    private static (Dictionary<string, List<TaskState>> States, ExecutorExited Exited) RunToEnd(Akka.TestKit.TestProbe master, IActorRef agent, params string[] tasks)
+    private (Dictionary<string, List<TaskState>> States, ExecutorExited Exited) RunToEnd(Akka.TestKit.TestProbe master, IActorRef agent, params string[] tasks)
     {
         var states = tasks.ToDictionary(t => t, _ => new List<TaskState>());
         ExecutorExited? exited = null;
         while (exited is null || states.Values.Any(s => s.Count == 0 || !s[^1].IsTerminal()))
         {
-            var m = master.FishForMessage(x => x is StatusUpdate or ExecutorExited, Wait);
+            var m = Next(master);
             if (m is ExecutorExited e) { exited = e; continue; }
             var s = ((StatusUpdate)m).Status;
             Assert.Equal(Executor.ExecutorId, s.ExecutorId);
@@ -65,7 +79,7 @@ public sealed class AgentTaskGroupSpec(ITestOutputHelper output) : TestKit("akka
         var running = new HashSet<string>();
         while (running.Count < 2)
         {
-            var s = master.FishForMessage<StatusUpdate>(_ => true, Wait).Status;
+            if (Next(master) is not StatusUpdate { Status: var s }) continue;
             if (s.State == TaskState.TASK_RUNNING) running.Add(s.TaskId.Value);
             master.Send(agent, new StatusUpdateAcknowledgement(Fw, s.TaskId, s.Uuid!.Value));
         }

@@ -114,6 +114,22 @@ public sealed class FrameworkActorSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public void A_batch_of_updates_gets_every_callback_in_order_and_one_batch_of_acknowledgements()
+    {
+        var (master, report, framework) = StartSubscribed();
+        TaskStatus Status(string id) => new() { TaskId = new TaskId(id), State = TaskState.TASK_RUNNING, AgentId = Samples.AgentId, Uuid = Guid.NewGuid() };
+        var statuses = new[] { Status("t1"), Status("t2"), Status("t3") with { Uuid = null } };
+
+        framework.Tell(new TaskStatusUpdates(statuses), master.Ref);
+
+        Assert.Equal(new[] { "t1", "t2", "t3" }, Enumerable.Range(0, 3).Select(_ => report.ExpectMsg<ProbeFramework.Update>(Wait).Status.TaskId.Value));
+        var acks = master.FishForMessage<AcknowledgeStatuses>(_ => true, Wait);
+        Assert.Equal(Samples.FrameworkId, acks.FrameworkId);
+        // The master-made one (no uuid) needs no acknowledgement.
+        Assert.Equal(new[] { statuses[0].Uuid, statuses[1].Uuid }, acks.Acks.Select(a => (Guid?)a.Uuid));
+    }
+
+    [Fact]
     public void Status_update_without_uuid_is_not_acknowledged()
     {
         var (master, report, framework) = StartSubscribed();

@@ -69,6 +69,10 @@ public sealed partial class ProtocolSerializationSpec(ITestOutputHelper output)
         yield return new ShutdownFrameworkOnAgent(fid);
         yield return new StatusUpdate(fid, Status);
         yield return new StatusUpdateAcknowledgement(fid, new TaskId("t1"), Guid.NewGuid());
+        yield return new StatusUpdates(new[] { new StatusUpdate(fid, Status), new StatusUpdate(fid, Status with { TaskId = new TaskId("t2") }) });
+        yield return new TaskStatusUpdates(new[] { Status, Status with { State = TaskState.TASK_RUNNING } });
+        yield return new AcknowledgeStatuses(fid, new[] { new StatusAck(new AgentId("a1"), new TaskId("t1"), Guid.NewGuid()), new StatusAck(new AgentId("a2"), new TaskId("t2"), Guid.NewGuid()) });
+        yield return new StatusUpdateAcknowledgements(new[] { new StatusUpdateAcknowledgement(fid, new TaskId("t1"), Guid.NewGuid()), new StatusUpdateAcknowledgement(fid, new TaskId("t2"), Guid.NewGuid()) });
         yield return new ReadSandboxFile(fid, new TaskId("t1"), "stdout", 0, -1);
         yield return new SandboxFileData("stdout", 0, "héllo\n", 7, null);
         yield return new SandboxFileData("stdout", 0, "", 0, "no such file");

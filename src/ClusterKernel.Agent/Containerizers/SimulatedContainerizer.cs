@@ -19,7 +19,47 @@ public sealed class SimulatedContainerizer : IContainerizer, IDisposable
     {
         public required ContainerLaunch Launch { get; init; }
         public TaskCompletionSource<ContainerExit> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Timer? Timer { get; set; }
+        /// <summary>Disposed with its containerizer: its wait never completes.</summary>
+        public volatile bool Abandoned;
+    }
+
+    /// <summary>
+    /// One timer for every simulated task in the process: a Timer per task (100,000 at scale) spent its time in the runtime's
+    /// timer-queue lock. Tasks end in order of their due time; a killed task's entry stays queued until then, harmlessly.
+    /// </summary>
+    private static class Clock
+    {
+        private static readonly object Gate = new();
+        private static readonly PriorityQueue<Running, long> Due = new();
+        private static readonly Timer Timer = new(_ => Fire(), null, Timeout.Infinite, Timeout.Infinite);
+        private static long _armedFor = long.MaxValue;
+
+        public static void Schedule(Running r, TimeSpan after)
+        {
+            var now = Environment.TickCount64;
+            var due = now + (long)after.TotalMilliseconds;
+            lock (Gate)
+            {
+                Due.Enqueue(r, due);
+                if (due >= _armedFor) return;
+                _armedFor = due;
+                Timer.Change(Math.Max(0, due - now), Timeout.Infinite);
+            }
+        }
+
+        private static void Fire()
+        {
+            var ready = new List<Running>();
+            lock (Gate)
+            {
+                var now = Environment.TickCount64;
+                while (Due.TryPeek(out var r, out var due) && due <= now) { Due.Dequeue(); ready.Add(r); }
+                _armedFor = Due.TryPeek(out _, out var next) ? next : long.MaxValue;
+                if (_armedFor != long.MaxValue) Timer.Change(Math.Max(0, _armedFor - now), Timeout.Infinite);
+            }
+            foreach (var r in ready)
+                if (!r.Abandoned) r.Exit.TrySetResult(new ContainerExit(r.Launch.ContainerId, 0, false, false, "simulated task finished"));
+        }
     }
 
     private readonly ConcurrentDictionary<string, Running> _containers = new();
@@ -38,14 +78,7 @@ public sealed class SimulatedContainerizer : IContainerizer, IDisposable
         if (!_containers.TryAdd(launch.ContainerId, running))
             throw new ContainerLaunchException($"Container {launch.ContainerId} already exists");
         var duration = SleepDuration(launch);
-        if (duration is { } d && d > TimeSpan.Zero)
-        {
-            running.Timer = new Timer(static s =>
-            {
-                var r = (Running)s!;
-                r.Exit.TrySetResult(new ContainerExit(r.Launch.ContainerId, 0, false, false, "simulated task finished"));
-            }, running, d, Timeout.InfiniteTimeSpan);
-        }
+        if (duration is { } d && d > TimeSpan.Zero) Clock.Schedule(running, d);
         else running.Exit.TrySetResult(new ContainerExit(launch.ContainerId, 0, false, false, "simulated task finished"));
         return Task.FromResult(new ContainerStarted(launch.ContainerId, null, DateTimeOffset.UtcNow));
     }
@@ -59,7 +92,6 @@ public sealed class SimulatedContainerizer : IContainerizer, IDisposable
     {
         if (_containers.TryGetValue(containerId, out var r))
         {
-            r.Timer?.Dispose();
             r.Exit.TrySetResult(new ContainerExit(containerId, null, false, true, "simulated task killed"));
         }
         return Task.CompletedTask;
@@ -71,14 +103,14 @@ public sealed class SimulatedContainerizer : IContainerizer, IDisposable
 
     public Task CleanupAsync(string containerId, CancellationToken ct)
     {
-        if (_containers.TryRemove(containerId, out var r)) r.Timer?.Dispose();
+        _containers.TryRemove(containerId, out _);
         return Task.CompletedTask;
     }
 
     /// <summary>Stops every simulated task's timer (their waits never complete) and forgets them.</summary>
     public void Dispose()
     {
-        foreach (var r in _containers.Values) r.Timer?.Dispose();
+        foreach (var r in _containers.Values) r.Abandoned = true;
         _containers.Clear();
     }
 

@@ -1,0 +1,24 @@
+namespace ClusterKernel.Agent;
+
+/// <summary>
+/// Registration retries back off (doubling from registration-retry-interval up to 16 times it, with jitter), as Mesos' agent
+/// does: 10,000 agents retrying every 2 s while a loaded master works through their registrations sent it 5,000 registrations
+/// a second, which delayed everything else (heartbeats included) until agents were marked unreachable. Once registered, the
+/// tick comes at the base interval again, so a lost registration is retried quickly.
+/// </summary>
+public sealed partial class Agent
+{
+    private int _registerAttempts;
+
+    private void OnRegisterTick()
+    {
+        if (_masterEpoch is null)
+        {
+            SendRegistration();
+            _registerAttempts = Math.Min(_registerAttempts + 1, 4);
+        }
+        else _registerAttempts = 0;
+        var delay = _settings.RegistrationRetryInterval * (1 << _registerAttempts) * (0.5 + Random.Shared.NextDouble());
+        Timers.StartSingleTimer("register", RegisterTick.Instance, _masterEpoch is null ? delay : _settings.RegistrationRetryInterval);
+    }
+}

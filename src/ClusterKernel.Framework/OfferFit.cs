@@ -18,14 +18,14 @@ public static class OfferFit
             var need = Resource.Round(amount);
             if (need <= 0) continue;
             var candidates = remaining
-                .Where(r => r.Name == name && r.Type == ClusterKernel.Resources.ValueType.Scalar && !r.Revocable)
+                .Where(r => r.Name == name && r.Type == ClusterKernel.Resources.ValueType.Scalar && !r.Revocable && !r.IsPersistentVolume)
                 .Where(r => !r.IsReserved || Roles.IsSelfOrAncestor(r.Role, allocationRole))
                 .OrderBy(r => r.IsReserved ? 0 : 1);
             foreach (var r in candidates)
             {
                 if (need <= 1e-9) break;
                 var take = Math.Min(r.Scalar, need);
-                taken.Add(Resource.OfScalar(name, take, r.Role));
+                taken.Add(r with { Scalar = Resource.Round(take) }); // keeps a dynamic reservation's stack, so the launch matches it
                 need = Resource.Round(need - take);
             }
             if (need > 1e-9) return null;

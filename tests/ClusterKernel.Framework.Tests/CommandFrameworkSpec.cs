@@ -83,6 +83,21 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_dynamically_reserved_share_is_taken_with_its_reservation_and_volumes_are_left_alone()
+    {
+        var dynamic = Res.From(Res.Parse("cpus:1;disk:50").Select(r => r with
+        {
+            Role = "ads", Reservations = new[] { new ClusterKernel.Resources.ReservationInfo("DYNAMIC", "ads", "ops") },
+        }));
+        var volume = Res.From(dynamic.Where(r => r.Name == "disk").Select(r => r with { Disk = new ClusterKernel.Resources.DiskInfo("v1", null, "data") }));
+        var offer = Res.From(dynamic.Where(r => r.Name == "cpus")) + volume + Res.Parse("mem:128;disk:10");
+        var taken = OfferFit.TryTake(offer, "ads", new Dictionary<string, double> { ["cpus"] = 0.5, ["mem"] = 64, ["disk"] = 5 })!;
+        Assert.True(offer.Contains(taken));
+        Assert.Equal("ops", taken.Single(r => r.Name == "cpus").Reservations.Single().Principal);
+        Assert.DoesNotContain(taken, r => r.IsPersistentVolume);
+    }
+
+    [Fact]
     public async Task A_too_small_offer_is_declined_with_a_short_filter()
     {
         var (master, framework) = StartSubscribed();

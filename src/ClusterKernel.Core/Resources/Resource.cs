@@ -26,9 +26,12 @@ public sealed record Resource
     public DiskInfo? Disk { get; init; }
 
     /// <summary>The full reservation stack, static reservations included: what Mesos writes as "reservations".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<ReservationInfo> Stack =>
         Reservations.Count > 0 ? Reservations : Role == Unreserved ? Array.Empty<ReservationInfo>() : new[] { ReservationInfo.Static(Role) };
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsDynamicallyReserved => Reservations.Count > 0 && Reservations[^1].Type == ReservationInfo.Dynamic;
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsPersistentVolume => Disk?.PersistenceId is not null;
 
     public bool IsReserved => Role != Unreserved;

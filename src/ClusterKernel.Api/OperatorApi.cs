@@ -101,7 +101,7 @@ public static partial class OperatorApi
         {
             var contentType = request.ContentType ?? "application/json";
             if (!contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
-                return Error(415, $"Content-Type '{contentType}' is not supported: send application/json (application/x-protobuf is not supported)");
+                return Error(415, $"Content-Type '{contentType}' is not supported: send application/json or application/x-protobuf");
             var accept = request.Headers.Accept.ToString();
             if (accept.Length > 0 && !accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("*/*"))
                 return Error(406, $"Accept '{accept}' is not supported: only application/json");

@@ -1,7 +1,7 @@
 namespace ClusterKernel.Agent;
 
 /// <summary>
-/// Registration retries back off (doubling from registration-retry-interval up to 16 times it, with jitter), as Mesos' agent
+/// Registration retries back off (doubling from registration-retry-interval up to 4 times it, with jitter), as Mesos' agent
 /// does: 10,000 agents retrying every 2 s while a loaded master works through their registrations sent it 5,000 registrations
 /// a second, which delayed everything else (heartbeats included) until agents were marked unreachable. Once registered, the
 /// tick comes at the base interval again, so a lost registration is retried quickly.
@@ -15,7 +15,7 @@ public sealed partial class Agent
         if (_masterEpoch is null)
         {
             SendRegistration();
-            _registerAttempts = Math.Min(_registerAttempts + 1, 4);
+            _registerAttempts = Math.Min(_registerAttempts + 1, 2); // at most 8 s by default: a failover must not wait long
         }
         else _registerAttempts = 0;
         var delay = _settings.RegistrationRetryInterval * (1 << _registerAttempts) * (0.5 + Random.Shared.NextDouble());

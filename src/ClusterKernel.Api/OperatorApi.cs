@@ -195,7 +195,7 @@ public static partial class OperatorApi
                 case "DRAIN_AGENT":
                 {
                     var drain = Field(call, "drain_agent");
-                    double? grace = drain["max_grace_period"]?["nanoseconds"] is { } ns ? OperatorJson.Number(ns) / 1e9 : null;
+                    double? grace = drain["max_grace_period"] is { } d ? OperatorJson.DurationSeconds(d, "drain_agent.max_grace_period") : null;
                     if (grace < 0) throw new FormatException("max_grace_period must not be negative");
                     var markGone = drain["mark_gone"] is { } g && g.GetValue<bool>();
                     return await Change(new DrainAgent(AgentIdOf(call, "drain_agent"), grace, markGone));

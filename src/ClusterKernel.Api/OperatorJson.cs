@@ -286,6 +286,20 @@ public static class OperatorJson
         _ => n.GetValue<double>(),
     };
 
+    /// <summary>
+    /// A duration in seconds from any form a client may send: google.protobuf.Duration as protobuf's JSON writes it ("10s",
+    /// "1.5s" — also what protobuf requests become), as {"seconds","nanos"}, or Mesos' DurationInfo {"nanoseconds"}.
+    /// </summary>
+    public static double DurationSeconds(JsonNode n, string path) => n switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) && s.EndsWith('s')
+            && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) => secs,
+        JsonObject o when o["nanoseconds"] is { } ns => Number(ns) / 1e9,
+        JsonObject o when o["seconds"] is not null || o["nanos"] is not null =>
+            (o["seconds"] is { } sec ? Number(sec) : 0) + (o["nanos"] is { } nanos ? Number(nanos) / 1e9 : 0),
+        _ => throw new FormatException($"{path}: expected a duration such as \"10s\", {{\"seconds\": 10}} or {{\"nanoseconds\": 10000000000}}"),
+    };
+
     /// <summary>{"cpus": 1} or v1 Resource array [{"name":"cpus","type":"SCALAR","scalar":{"value":1}}] → name → quantity.</summary>
     public static Dictionary<string, double> ParseQuantities(JsonNode? node)
     {

@@ -117,4 +117,12 @@ public sealed class ProtobufBridgeSpec
     [InlineData("application/json", false)]
     [InlineData("*/*", false)]
     public void Accept_picks_the_first_named_encoding(string accept, bool protobuf) => Assert.Equal(protobuf, ProtobufBridge.AcceptsProtobuf(accept));
+
+    [Fact]
+    public void Drain_agent_grace_period_is_a_protobuf_Duration_as_in_Mesos()
+    {
+        var json = """{"type":"DRAIN_AGENT","drain_agent":{"agent_id":{"value":"a1"},"max_grace_period":"2.500s","mark_gone":true}}""";
+        var call = Mesos.V1.Master.Call.Parser.ParseFrom(ProtobufBridge.Encode(ProtobufBridge.Operator.Call, json));
+        Assert.Equal((2L, 500_000_000), (call.DrainAgent.MaxGracePeriod.Seconds, call.DrainAgent.MaxGracePeriod.Nanos));
+    }
 }

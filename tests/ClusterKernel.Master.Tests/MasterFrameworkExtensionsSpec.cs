@@ -13,7 +13,7 @@ public sealed class MasterFrameworkExtensionsSpec : TestKit
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly IActorRef _master;
 
-    public MasterFrameworkExtensionsSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys);
+    public MasterFrameworkExtensionsSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys, TestMaster.Settings with { AgentPingTimeout = TimeSpan.FromMinutes(5) }); // probe agents send no heartbeats
 
     private (Akka.TestKit.TestProbe Probe, AgentId Id) RegisterAgent(string resources = "cpus:2;mem:1024")
     {

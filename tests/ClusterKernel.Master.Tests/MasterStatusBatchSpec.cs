@@ -13,7 +13,7 @@ public sealed class MasterStatusBatchSpec : TestKit
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly IActorRef _master;
 
-    public MasterStatusBatchSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys);
+    public MasterStatusBatchSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys, TestMaster.Settings with { AgentPingTimeout = TimeSpan.FromMinutes(5) }); // probe agents send no heartbeats
 
     private static TaskInfo Task(string id, AgentId agent) => new()
     {

@@ -71,4 +71,13 @@ public sealed class MasterTaskShapesSpec(ITestOutputHelper output) : TestKit(Tes
         master.Tell(new SubscribeFramework(Info("bad", "*", new TaskShape(ResourceBag.Parse("cpus:1"), 0)), bad.Ref), bad.Ref);
         Assert.Contains("task_shapes[0].count", bad.ExpectMsg<FrameworkError>(Wait).Message);
     }
+
+    [Fact]
+    public void Shape_aware_offers_are_on_by_default_and_read_from_config()
+    {
+        static MasterSettings Read(string hocon) => MasterSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(hocon));
+        Assert.True(Read("").ShapeAwareOffers);
+        Assert.False(Read("clusterkernel.master.shape-aware-offers = off").ShapeAwareOffers);
+        Assert.Throws<Akka.Configuration.ConfigurationException>(() => Read("clusterkernel.master.shape-aware-offers = maybe"));
+    }
 }

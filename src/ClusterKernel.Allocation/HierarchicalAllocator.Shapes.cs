@@ -1,3 +1,4 @@
+using ClusterKernel.Allocation.State;
 using Res = ClusterKernel.Resources.Resources;
 
 namespace ClusterKernel.Allocation;
@@ -36,5 +37,25 @@ public sealed partial class HierarchicalAllocator
             fw.ShapeRanges = ranges.ToArray();
         }
         _eligibility++;
+    }
+
+    /// <summary>
+    /// Shapes declared in FrameworkInfo.TaskShapes (when <see cref="AllocatorOptions.ShapeAwareOffers"/> is on): each shape
+    /// counts Count times, so an offer holds at most that many tasks of it. A framework that never declared any keeps whatever
+    /// <see cref="SetTaskShapes"/> gave it; one that drops its declaration goes back to whole-agent offers.
+    /// </summary>
+    private void ApplyDeclaredShapes(FrameworkState fw, FrameworkInfo? previous)
+    {
+        if (!_options.ShapeAwareOffers) return;
+        var declared = fw.Info.TaskShapes;
+        if (declared.Count == 0)
+        {
+            if (previous is { TaskShapes.Count: > 0 }) SetTaskShapes(fw.Id, null);
+            return;
+        }
+        var pending = new List<Res>();
+        foreach (var s in declared)
+            for (var i = 0; i < Math.Clamp(s.Count, 1, TaskShape.MaxCount); i++) pending.Add(s.Resources);
+        SetTaskShapes(fw.Id, pending);
     }
 }

@@ -73,13 +73,16 @@ public sealed partial class HierarchicalAllocator : IAllocator
         Subscribe(fw, info.Roles, suppressedRoles);
         foreach (var (agentId, res) in used)
             if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: false, owned: true);
+        ApplyDeclaredShapes(fw, previous: null);
         _eligibility++;
     }
 
     public void UpdateFramework(FrameworkId id, FrameworkInfo info, IReadOnlyCollection<string>? suppressedRoles = null)
     {
         var fw = Framework(id);
+        var previous = fw.Info;
         fw.Info = info;
+        ApplyDeclaredShapes(fw, previous);
         foreach (var fr in fw.Roles) fr.Subscribed = info.Roles.Contains(fr.Role.Name);
         Subscribe(fw, info.Roles, suppressedRoles);
         _eligibility++;

@@ -77,6 +77,9 @@ public sealed record AllocatorOptions
     /// <summary>"drf" or "random" (weighted random), as Mesos' --role_sorter / --framework_sorter.</summary>
     public string RoleSorter { get; init; } = "drf";
     public string FrameworkSorter { get; init; } = "drf";
+    /// <summary>Whether task shapes declared in FrameworkInfo (ClusterKernel extension) cut that framework's offers to fit them,
+    /// leaving the rest of the agent for others. Off: every framework gets Mesos' whole-agent offers.</summary>
+    public bool ShapeAwareOffers { get; init; } = true;
     /// <summary>Seed for agent shuffling and the random sorter, so a run can be replayed.</summary>
     public int Seed { get; init; } = 42;
 }

@@ -312,6 +312,7 @@ public static partial class SchedulerJson
             Hostname = o["hostname"] is { } h ? Str(h, path + ".hostname") : null,
             Principal = o["principal"] is { } p ? Str(p, path + ".principal") : null,
             Labels = ParseLabels(o["labels"], path + ".labels"),
+            TaskShapes = ParseTaskShapes(o, path),
         };
     }
 
@@ -326,6 +327,7 @@ public static partial class SchedulerJson
         if (f.Hostname is { } h) o["hostname"] = h;
         if (f.Principal is { } p) o["principal"] = p;
         if (f.Labels.Count > 0) o["labels"] = LabelsJson(f.Labels);
+        WriteTaskShapes(o, f.TaskShapes);
         return o;
     }
 

@@ -27,8 +27,33 @@ public sealed record FrameworkInfo
     public string? Hostname { get; init; }
     public string? Principal { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>ClusterKernel extension (JSON <c>task_shapes</c>): what the framework's tasks look like. With the master's
+    /// shape-aware offers on, its offers are cut to fit these shapes instead of holding a whole agent. Empty: Mesos' whole-agent offers.</summary>
+    public IReadOnlyList<TaskShape> TaskShapes { get; init; } = Array.Empty<TaskShape>();
 
     public bool Has(string capability) => Capabilities.Contains(capability);
+}
+
+/// <summary>
+/// One declared task shape (ClusterKernel extension of FrameworkInfo): the resources of one task, and how many such tasks an
+/// offer should hold at most (default 1). Shapes are fitted first fit in the order given; the offer is their sum.
+/// </summary>
+public sealed record TaskShape(Resources.Resources Resources, int Count = 1)
+{
+    /// <summary>Upper bound on <see cref="Count"/>: a declaration, not a task list.</summary>
+    public const int MaxCount = 1_000;
+
+    /// <summary>Null when every shape holds a positive scalar and a count from 1 to <see cref="MaxCount"/>; else why not.</summary>
+    public static string? Validate(IReadOnlyList<TaskShape> shapes)
+    {
+        for (var i = 0; i < shapes.Count; i++)
+        {
+            if (shapes[i].Count is < 1 or > MaxCount) return $"task_shapes[{i}].count must be from 1 to {MaxCount}";
+            if (!shapes[i].Resources.Any(r => r.Type == ClusterKernel.Resources.ValueType.Scalar && r.Scalar > 0))
+                return $"task_shapes[{i}].resources must hold at least one positive scalar";
+        }
+        return null;
+    }
 }
 
 /// <summary>mesos.proto AgentInfo.</summary>

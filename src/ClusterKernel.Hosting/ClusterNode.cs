@@ -111,7 +111,7 @@ public sealed class ClusterNode : IAsyncDisposable
         if (Options.Master)
         {
             var settings = MasterSettings.Create(_config);
-            var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval };
+            var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval, ShapeAwareOffers = settings.ShapeAwareOffers };
             system.ActorOf(ClusterSingletonManager.Props(
                 Master.Master.SupervisedProps(settings, () => new HierarchicalAllocator(allocatorOptions)),
                 PoisonPill.Instance,

@@ -51,7 +51,10 @@ public sealed partial class Master
             foreach (var offer in _state.OffersOfFramework(d.Framework).Where(o => o.AgentId == d.Agent && o.AllocationRole == d.Role).ToList())
                 Rescind(offer);
             var firstRole = f.Info.Roles.Count > 0 ? f.Info.Roles[0] : "*";
-            foreach (var t in f.Tasks.Values.Where(t => t.AgentId == d.Agent && !t.State.IsTerminal() && (t.Role ?? firstRole) == d.Role).ToList())
+            // Only tasks holding some of what was decided (unreserved, non-revocable: what guarantees count); tasks on revocable or
+            // reserved resources alone would free nothing that helps.
+            foreach (var t in f.Tasks.Values.Where(t => t.AgentId == d.Agent && !t.State.IsTerminal() && (t.Role ?? firstRole) == d.Role
+                                                        && t.Info.Resources.Any(r => !r.IsReserved && !r.Revocable)).ToList())
             {
                 if (!_preempted.TryAdd((d.Framework, t.Info.TaskId), d.Reason)) continue;
                 _log.Info("Preempting task {0} of framework {1} on agent {2}: {3}", t.Info.TaskId, d.Framework, d.Agent, d.Reason);

@@ -61,6 +61,7 @@ public sealed partial class Master
         if (next.Roles.Count > 1 && !next.Has(FrameworkCapabilities.MultiRole)) return "Several roles need the MULTI_ROLE capability";
         if (next.Roles.Distinct().Count() != next.Roles.Count) return "'FrameworkInfo.roles' contains duplicates";
         if (!(next.FailoverTimeout >= 0)) return "failover_timeout must not be negative";
+        if (TaskShape.Validate(next.TaskShapes) is { } shapes) return shapes;
         if (next.User != old.User) return "Updating 'FrameworkInfo.user' is unsupported";
         if (next.Principal != old.Principal) return "Updating 'FrameworkInfo.principal' is unsupported";
         if (next.Checkpoint != old.Checkpoint) return "Updating 'FrameworkInfo.checkpoint' is unsupported";

@@ -292,6 +292,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (string.IsNullOrWhiteSpace(info.Name)) { m.Framework.Tell(new FrameworkError("FrameworkInfo.name is required")); return; }
         if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
         { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
+        if (TaskShape.Validate(info.TaskShapes) is { } badShapes) { m.Framework.Tell(new FrameworkError(badShapes)); return; }
         var path = Akka.Serialization.Serialization.SerializedActorPath(m.Framework);
         // SUBSCRIBE is retried until answered: a retry without an id from a subscribed actor gets its id back.
         if (info.Id is null && _frameworkByRef.TryGetValue(m.Framework, out var knownId))

@@ -18,6 +18,8 @@ public sealed record MasterSettings
     public TimeSpan? OfferTimeout { get; init; }
     /// <summary>Role priorities for preemption (default 0): a role short of its quota guarantee may preempt lower-priority roles.</summary>
     public IReadOnlyDictionary<string, int> RolePriorities { get; init; } = new Dictionary<string, int>();
+    /// <summary>Whether frameworks that declare task shapes (FrameworkInfo task_shapes) get offers cut to fit them.</summary>
+    public bool ShapeAwareOffers { get; init; } = true;
     public string JournalPlugin { get; init; } = "akka.persistence.journal.sql";
     public string SnapshotPlugin { get; init; } = "akka.persistence.snapshot-store.sql";
 
@@ -41,6 +43,12 @@ public sealed record MasterSettings
             RolePriorities = c.HasPath("role-priorities") && c.GetConfig("role-priorities") is { IsEmpty: false } priorities
                 ? priorities.Root.GetObject().Items.ToDictionary(kv => kv.Key, kv => kv.Value.GetInt())
                 : new Dictionary<string, int>(),
+            ShapeAwareOffers = c.GetString("shape-aware-offers", "on") switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                var v => throw new ConfigurationException($"clusterkernel.master.shape-aware-offers must be on or off, not '{v}'"),
+            },
             JournalPlugin = c.GetString("journal-plugin"),
             SnapshotPlugin = c.GetString("snapshot-plugin"),
         };

@@ -69,6 +69,28 @@ public class PreemptionTests
     }
 
     [Fact]
+    public void Only_the_non_revocable_part_of_an_allocation_is_a_candidate()
+    {
+        // Guarantees are counted in unreserved non-revocable resources, so revoking revocable ones could never meet one:
+        // they are left alone (docs/architecture.md, "Offer timeout and preemption").
+        var c = new Cluster();
+        var batch = c.Framework("batch", new[] { "batch" }, new[] { FrameworkCapabilities.RevocableResources });
+        var prod = c.Framework("prod", "prod");
+        c.Agent("a", "cpus:2;mem:1000");
+        c.Allocator.UpdateAgentTotal(new AgentId("a"), ClusterKernel.Resources.Resources.From(Cluster.R("cpus:2;mem:1000")
+            .Concat(new[] { ClusterKernel.Resources.Resource.OfScalar("cpus", 4) with { Revocable = true } })));
+        c.Allocator.SuppressOffers(prod, null);
+        Assert.Contains(c.Allocate().SelectMany(g => g.Resources), r => r.Revocable);
+        c.Allocator.UpdateQuota("prod", new Quota(new Dictionary<string, double> { ["cpus"] = 2 }, new Dictionary<string, double>()));
+        c.Allocator.UpdatePriority("prod", 10);
+        c.Allocator.ReviveOffers(prod, null);
+        var d = Assert.Single(c.Allocator.ComputePreemptions());
+        Assert.Equal(batch, d.Framework);
+        Assert.DoesNotContain(d.Resources, r => r.Revocable);
+        Assert.Equal(2.0, d.Resources.Scalar("cpus"));
+    }
+
+    [Fact]
     public void The_policy_is_replaceable()
     {
         var c = new Cluster();

@@ -31,6 +31,7 @@ public sealed partial class ProtocolSerializationSpec(ITestOutputHelper output)
     {
         Name = "fw", Id = new FrameworkId("f1"), FailoverTimeout = 60, Checkpoint = true, Roles = new[] { "eng/web" },
         Capabilities = new[] { FrameworkCapabilities.MultiRole }, Hostname = "h", Principal = "p", Labels = new Dictionary<string, string> { ["a"] = "b" },
+        TaskShapes = new[] { new TaskShape(Res.Parse("cpus:0.5;mem:64;ports:[1-2]"), 3) },
     };
 
     private static readonly Offer Offer = Samples.Offer("o1", "cpus:2;mem:1024;ports:[31000-32000]", "eng/web") with { Attributes = new Dictionary<string, string> { ["rack"] = "r1" } };

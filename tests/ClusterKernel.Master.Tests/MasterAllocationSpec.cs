@@ -126,4 +126,28 @@ public sealed class MasterAllocationSpec : TestKit
         // Killed once, not once per allocation cycle while the kill was in flight.
         Assert.DoesNotContain(agent.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m), m => m is KillTaskOnAgent);
     }
+
+    [Fact]
+    public void Preemption_kills_the_tasks_on_non_revocable_resources_not_those_on_revocable_ones()
+    {
+        var master = TestMaster.Start(Sys, Settings with { RolePriorities = new Dictionary<string, int> { ["prod"] = 10 } });
+        var agent = CreateTestProbe();
+        var batch = CreateTestProbe();
+        master.Tell(new SubscribeFramework(new FrameworkInfo { Name = "batch", Roles = new[] { "batch" }, Capabilities = new[] { FrameworkCapabilities.RevocableResources } }, batch.Ref), batch.Ref);
+        var batchId = batch.ExpectMsg<FrameworkSubscribed>(Wait).FrameworkId;
+        // An agent with oversubscribed (revocable) cpus on top of its own, as the actor protocol allows.
+        var revocable = ResourceBag.Of(ClusterKernel.Resources.Resource.OfScalar("cpus", 1) with { Revocable = true });
+        master.Tell(new RegisterAgent(new AgentInfo { Hostname = "host1", Resources = ResourceBag.Parse("cpus:2;mem:1024") + revocable }, agent.Ref), agent.Ref);
+        var agentId = agent.ExpectMsg<AgentRegistered>(Wait).AgentId;
+        var offer = batch.FishForMessage<ResourceOffers>(m => m.Offers.Any(o => o.Resources.Any(r => r.Revocable)), Wait).Offers.Single();
+        var onRevocable = Task("r1", agentId, "cpus:1") with { Resources = revocable };
+        master.Tell(new AcceptOffers(batchId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { Task("b1", agentId, "cpus:2;mem:512"), onRevocable }) }, null), batch.Ref);
+        Assert.Equal(2, agent.FishForMessage<RunTasks>(_ => true, Wait).Tasks.Count);
+
+        Assert.True(master.Ask<OperatorResult>(new UpdateQuota("prod", new Dictionary<string, double> { ["cpus"] = 2 }, new Dictionary<string, double>()), Wait).Result.Ok);
+        Subscribe(master, CreateTestProbe(), "prod", "prod");
+        Assert.Equal(new TaskId("b1"), agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait).TaskId);
+        // Killing r1 would free only revocable cpus, which no guarantee counts: it keeps running.
+        Assert.DoesNotContain(agent.ReceiveWhile(TimeSpan.FromMilliseconds(500), m => m), m => m is KillTaskOnAgent k && k.TaskId == new TaskId("r1"));
+    }
 }

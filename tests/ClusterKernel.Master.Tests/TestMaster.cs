@@ -25,5 +25,5 @@ internal static class TestMaster
 
     /// <param name="settings">Defaults to <see cref="Settings"/>; specs change single settings with <c>TestMaster.Settings with { ... }</c>.</param>
     public static IActorRef Start(ActorSystem system, MasterSettings? settings = null) =>
-        system.ActorOf(Master.Props(settings ?? Settings, () => new HierarchicalAllocator(new AllocatorOptions())), "master");
+        system.ActorOf(Master.Props(settings ?? Settings, () => new HierarchicalAllocator(new AllocatorOptions { ShapeAwareOffers = (settings ?? Settings).ShapeAwareOffers })), "master");
 }

@@ -33,7 +33,7 @@ public sealed class MasterTaskShapesSpec(ITestOutputHelper output) : TestKit(Tes
     [Fact]
     public void A_framework_with_a_small_shape_gets_a_slice_the_other_the_rest_and_UPDATE_FRAMEWORK_changes_the_shape()
     {
-        var master = TestMaster.Start(Sys);
+        var master = TestMaster.Start(Sys, TestMaster.Settings with { AgentPingTimeout = TimeSpan.FromMinutes(5) }) /* probe agents send no heartbeats */;
         // Role "a" sorts before "b" (equal shares, then name), so the shaped framework is served first on the agent.
         var small = Info("small", "a", new TaskShape(ResourceBag.Parse("cpus:1;mem:128"), 2));
         var (fa, aId) = Subscribe(master, small);
@@ -62,7 +62,7 @@ public sealed class MasterTaskShapesSpec(ITestOutputHelper output) : TestKit(Tes
     [Fact]
     public void With_shape_aware_offers_off_a_declared_shape_still_gets_the_whole_agent_and_invalid_shapes_are_refused()
     {
-        var master = TestMaster.Start(Sys, TestMaster.Settings with { ShapeAwareOffers = false });
+        var master = TestMaster.Start(Sys, TestMaster.Settings with { ShapeAwareOffers = false, AgentPingTimeout = TimeSpan.FromMinutes(5) });
         var (fa, _) = Subscribe(master, Info("small", "*", new TaskShape(ResourceBag.Parse("cpus:1;mem:128"))));
         RegisterAgent(master, "cpus:8;mem:4096");
         Assert.Equal((8.0, 4096.0), Size(fa.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single()));

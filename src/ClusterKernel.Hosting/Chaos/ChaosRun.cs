@@ -266,7 +266,8 @@ public sealed class ChaosRun
         sb.AppendLine($"  admitted agents {_admittedAgents.Count}, known to the leader at the end {leaderAgents.Count}");
         foreach (var (reason, count) in framework.Reasons().OrderByDescending(kv => kv.Value).Take(10)) sb.AppendLine($"  update {reason}: {count}");
         var lastOf = records.ToDictionary(r => r.TaskId, r => r.Seen.Count == 0 ? "nothing" : r.Seen[^1].ToString());
-        var orphans = truth.Where(kv => kv.Value > 0 && lastOf.GetValueOrDefault(kv.Key) != "TASK_RUNNING").ToList();
+        // Against a fresh look: a task that ended between the first look and the records is not an orphan.
+        var orphans = ContainerTruth().Where(kv => kv.Value > 0 && lastOf.GetValueOrDefault(kv.Key) != "TASK_RUNNING").ToList();
         sb.AppendLine($"  live containers of tasks not last told RUNNING: {orphans.Count}" +
                       (orphans.Count == 0 ? "" : $" ({string.Join(", ", orphans.Take(10).Select(o => $"{o.Key}: {lastOf.GetValueOrDefault(o.Key, "unknown task")}"))})"));
         foreach (var n in _notes) sb.AppendLine($"  note: {n}");

@@ -10,6 +10,7 @@ var root = new RootCommand("ck — ClusterKernel, a cluster resource manager in 
     ServerCommands.Master(), ServerCommands.Agent(), ServerCommands.Up(), RunCommand.Create(), StateCommand.Create(),
     BenchCommands.Agents(),
     BenchCommands.Bench(),
+    ChaosCommand.Create(),
 };
 var parse = root.Parse(args);
 // Usage errors are one line and exit 2, like every other argument error of ck.

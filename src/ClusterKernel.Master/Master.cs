@@ -293,6 +293,11 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
         { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
         if (TaskShape.Validate(info.TaskShapes) is { } badShapes) { m.Framework.Tell(new FrameworkError(badShapes)); return; }
+        if (info.Id is { } removed && _registry.RemovedFrameworks.Contains(removed))
+        {
+            m.Framework.Tell(new FrameworkError($"Framework {removed} has been removed (torn down or past its failover_timeout): subscribe without an id to start a new one"));
+            return;
+        }
         var path = Akka.Serialization.Serialization.SerializedActorPath(m.Framework);
         // SUBSCRIBE is retried until answered: a retry without an id from a subscribed actor gets its id back.
         if (info.Id is null && _frameworkByRef.TryGetValue(m.Framework, out var knownId))

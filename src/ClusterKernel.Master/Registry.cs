@@ -21,6 +21,8 @@ public sealed class Registry
     /// <summary>Per agent: its dynamic reservations and persistent volumes, carved out of what it declares when it registers.</summary>
     public Dictionary<AgentId, ClusterKernel.Resources.Resources> Checkpointed { get; } = new();
     public List<MaintenanceWindow> Schedule { get; } = new();
+    /// <summary>Frameworks torn down or past their failover_timeout: their ids may not subscribe again (as Mesos), also after failover.</summary>
+    public HashSet<FrameworkId> RemovedFrameworks { get; } = new();
 
     /// <summary>An agent gets no new offers while deactivated, draining, or on a machine down for maintenance.</summary>
     public bool IsAvailable(AgentId id, string hostname) => !Deactivated.Contains(id) && !Draining.Contains(id) && !DownHostnames.Contains(hostname);
@@ -38,7 +40,7 @@ public sealed class Registry
             case FrameworkReconnected c when Frameworks.TryGetValue(c.FrameworkId, out var fw):
                 Frameworks[c.FrameworkId] = fw with { Info = c.Info, DisconnectedTime = null, ActorPath = c.ActorPath };
                 break;
-            case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); break;
+            case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); RemovedFrameworks.Add(r.FrameworkId); break;
             case FrameworkUpdated u when Frameworks.TryGetValue(u.FrameworkId, out var fw): Frameworks[u.FrameworkId] = fw with { Info = u.Info }; break;
             case MaintenanceScheduleUpdated s: Schedule.Clear(); Schedule.AddRange(s.Windows); break;
             case QuotaUpdated q:

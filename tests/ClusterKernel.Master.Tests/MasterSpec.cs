@@ -40,6 +40,21 @@ public sealed class MasterSpec : TestKit
     };
 
     [Fact]
+    public void A_framework_torn_down_cannot_subscribe_again_with_its_id()
+    {
+        var (fw, fwId) = Subscribe();
+        _master.Tell(new TeardownFramework(fwId), fw.Ref);
+        var again = CreateTestProbe();
+        AwaitAssert(() =>
+        {
+            _master.Tell(new SubscribeFramework(new FrameworkInfo { Name = "test", Id = fwId }, again.Ref), again.Ref);
+            Assert.Contains("has been removed", again.FishForMessage<FrameworkError>(_ => true, TimeSpan.FromSeconds(2)).Message);
+        }, Wait);
+        // A new subscription without the id is a new framework.
+        Assert.NotEqual(fwId, Subscribe().Id);
+    }
+
+    [Fact]
     public void A_retried_registration_from_the_same_agent_gets_the_same_id()
     {
         var (agent, id) = RegisterAgent();

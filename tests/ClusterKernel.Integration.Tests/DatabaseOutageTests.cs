@@ -16,9 +16,6 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    private static JsonNode? Task(JsonNode state, string id) =>
-        state["frameworks"]?.AsArray().SelectMany(f => f!["tasks"]!.AsArray()).FirstOrDefault(t => (string?)t?["id"] == id);
-
     private static double? Weight(JsonNode weights, string role) =>
         weights.AsArray().FirstOrDefault(w => (string?)w?["role"] == role)?["weight"]?.GetValue<double>();
 
@@ -41,11 +38,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         // Acknowledged before the outage: a weight (registry) and a running task (on the agent).
         var put = await http.PutAsync(master.HttpUrl + "/weights", JsonContent.Create(new[] { new { role = "before", weight = 2.0 } }));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        var submit = await http.PostAsJsonAsync(master.HttpUrl + "/api/ck/v1/commands",
-            new { name = "survivor", command = "sleep 300", arguments = Array.Empty<string>(), shell = true, cpus = 0.1, mem_mb = 32, disk_mb = 0 });
-        Assert.True(submit.IsSuccessStatusCode, await submit.Content.ReadAsStringAsync());
-        var taskId = (string)JsonNode.Parse(await submit.Content.ReadAsStringAsync())!["task_id"]!;
-        var before = await master.AwaitState(st => (string?)Task(st, taskId)?["state"] == "TASK_RUNNING", Timeout, "the task running");
+        var taskId = await ProcessTasks.SubmitSleep(http, master);
+        var before = await master.AwaitState(st => (string?)ProcessTasks.Task(st, taskId)?["state"] == "TASK_RUNNING", Timeout, "the task running");
         var epoch = (string)before["id"]!;
 
         await pg.StopServer();
@@ -65,10 +59,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         // The same master process recovers: a new master incarnation (epoch), the agent re-registered, the task still running.
         var after = await master.AwaitState(st => (string?)st["id"] != epoch
                 && st["slaves"]!.AsArray().Any(a => (string?)a?["id"] == agentId && (bool?)a?["active"] == true)
-                && (string?)Task(st, taskId)?["state"] == "TASK_RUNNING",
+                && (string?)ProcessTasks.Task(st, taskId)?["state"] == "TASK_RUNNING",
             Timeout, "the master back with the agent and the task");
         output.WriteLine($"outage {(DateTime.UtcNow - down - up.Elapsed).TotalSeconds:F0} s; database started → master back with agent and task: {up.Elapsed.TotalSeconds:F1} s");
-        Assert.Equal(agentId, (string?)Task(after, taskId)!["slave_id"]);
+        Assert.Equal(agentId, (string?)ProcessTasks.Task(after, taskId)!["slave_id"]);
         Assert.False(master.HasExited);
 
         // Nothing acknowledged was lost; the refused change was not half-applied; changes work again.

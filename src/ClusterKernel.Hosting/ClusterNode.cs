@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Configuration;
 using Akka.Event;
 using Akka.Cluster.Tools.Singleton;
 using ClusterKernel.Agent;
@@ -105,9 +106,20 @@ public sealed class ClusterNode : IAsyncDisposable
         _http = null;
     }
 
-    private Incarnation StartIncarnation()
+    /// <param name="rejoin">A restarted incarnation: it joins the other seeds only, never forming a cluster of its own as the
+    /// first seed node may (a downed first-seed master that did so would serve a second master beside the majority's).</param>
+    private Incarnation StartIncarnation(bool rejoin = false)
     {
-        var system = ActorSystem.Create(Options.SystemName, _config);
+        var system = ActorSystem.Create(Options.SystemName,
+            rejoin && Options.Seeds.Count > 1 ? ConfigurationFactory.ParseString("akka.cluster.seed-nodes = []").WithFallback(_config) : _config);
+        if (rejoin && Options.Seeds.Count > 1)
+        {
+            var cluster = Cluster.Get(system);
+            var self = $"{cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}";
+            var others = Options.Seeds.Where(seed => seed != self).ToList();
+            cluster.JoinSeedNodes((others.Count > 0 ? others : Options.Seeds)
+                .Select(seed => Address.Parse($"akka.tcp://{Options.SystemName}@{seed}")).ToList());
+        }
         if (Options.Master)
         {
             var settings = MasterSettings.Create(_config);
@@ -187,7 +199,7 @@ public sealed class ClusterNode : IAsyncDisposable
             if (!old.System.WhenTerminated.IsCompleted)
                 await CoordinatedShutdown.Get(old.System).Run(new RejoinReason());
             await old.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            _current = StartIncarnation();
+            _current = StartIncarnation(rejoin: true);
             if (Options.Master) await StartFrontEndAsync(Options.HttpUrl is null ? null : HttpUrl, ct);
             var n = Interlocked.Increment(ref _restarts);
             _current.System.Log.Warning("Node started ActorSystem incarnation {0}", n + 1);

@@ -94,6 +94,7 @@ public sealed class HttpFrameworkSession : ReceiveActor, IWithTimers
         Receive<TaskStatusUpdate>(m => Write(m));
         Receive<OperationStatusUpdate>(m => Write(m));
         Receive<InverseOffers>(m => Write(m));
+        Receive<InverseOfferRescinded>(m => Write(m));
         Receive<ExecutorToFrameworkMessage>(m => Write(m));
         Receive<FrameworkFailure>(m => Write(m));
         Receive<ForwardUpdate>(m =>

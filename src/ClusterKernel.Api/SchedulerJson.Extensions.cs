@@ -98,6 +98,11 @@ public static partial class SchedulerJson
             },
         },
         FrameworkFailure f => new JsonObject { ["type"] = "FAILURE", ["failure"] = WriteFailure(f) },
+        InverseOfferRescinded r => new JsonObject
+        {
+            ["type"] = "RESCIND_INVERSE_OFFER",
+            ["rescind_inverse_offer"] = new JsonObject { ["inverse_offer_id"] = IdJson(r.InverseOfferId.Value) },
+        },
         _ => null,
     };
 
@@ -128,6 +133,9 @@ public static partial class SchedulerJson
     {
         switch (type)
         {
+            case "RESCIND_INVERSE_OFFER":
+                return new InverseOfferRescinded(new OfferId(IdValue(Req(ReqObj(e, "rescind_inverse_offer", "event"), "inverse_offer_id", "rescind_inverse_offer"),
+                    "rescind_inverse_offer.inverse_offer_id")));
             case "INVERSE_OFFERS":
                 return new InverseOffers(ReqArr(ReqObj(e, "inverse_offers", "event"), "inverse_offers", "inverse_offers").Select((x, i) =>
                 {

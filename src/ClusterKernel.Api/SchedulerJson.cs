@@ -278,7 +278,7 @@ public static partial class SchedulerJson
                 return new FrameworkError(ReqStr(ReqObj(e, "error", "event"), "message", "error"));
             case "HEARTBEAT":
                 return SchedulerHeartbeat.Instance;
-            case "INVERSE_OFFERS" or "MESSAGE" or "FAILURE":
+            case "INVERSE_OFFERS" or "RESCIND_INVERSE_OFFER" or "MESSAGE" or "FAILURE":
                 return ParseExtensionEvent(type, e);
             default:
                 throw new SchedulerJsonException($"Unknown event type '{type}'");

@@ -12,6 +12,7 @@ public abstract partial class FrameworkActor
     private void ExtensionHandlers()
     {
         Receive<InverseOffers>(m => OnInverseOffers(m.Offers));
+        Receive<InverseOfferRescinded>(m => OnInverseOfferRescinded(m.InverseOfferId));
         Receive<ExecutorToFrameworkMessage>(m => OnFrameworkMessage(m.AgentId, m.ExecutorId, m.Data));
         Receive<FrameworkFailure>(m =>
         {
@@ -31,6 +32,9 @@ public abstract partial class FrameworkActor
     // ---- Callbacks ----
     /// <summary>INVERSE_OFFERS: maintenance is scheduled on these agents; answer with <see cref="AcceptInverseOffers"/> or <see cref="DeclineInverseOffers"/>.</summary>
     protected virtual void OnInverseOffers(IReadOnlyList<InverseOffer> offers) { }
+
+    /// <summary>RESCIND_INVERSE_OFFER: the inverse offer is void (its machine's window changed or went away, or the machine is down).</summary>
+    protected virtual void OnInverseOfferRescinded(OfferId inverseOfferId) { }
     /// <summary>MESSAGE from an executor.</summary>
     protected virtual void OnFrameworkMessage(AgentId agentId, ExecutorId executorId, byte[] data) { }
     /// <summary>FAILURE for an agent: it was removed from the cluster (its tasks are reported LOST or GONE separately).</summary>

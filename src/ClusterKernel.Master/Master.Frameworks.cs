@@ -91,10 +91,18 @@ public sealed partial class Master
         Persist(new MaintenanceScheduleUpdated(m.Windows.ToList()), e =>
         {
             _registry.Apply(e);
-            // Machines no longer scheduled: their inverse offers and statuses go (Mesos resets them too).
-            var scheduled = hosts.ToHashSet();
-            foreach (var key in _inverseStatuses.Keys.Where(k => !scheduled.Contains(k.Item1)).ToList()) _inverseStatuses.Remove(key);
-            foreach (var io in _inverseOffers.Values.Where(o => !scheduled.Contains(o.Hostname)).ToList()) _inverseOffers.Remove(io.Id);
+            // Machines no longer scheduled, or whose unavailability changed: their inverse offers are rescinded and their statuses
+            // reset, as Mesos' master does in updateUnavailability; changed machines are asked again with the new window below.
+            var windows = m.Windows.SelectMany(w => w.Hostnames.Select(h => (h, w))).ToDictionary(x => x.h, x => x.w);
+            bool Unchanged(string host, double start, double? duration) =>
+                windows.TryGetValue(host, out var w) && w.StartSeconds == start && w.DurationSeconds == duration;
+            var stale = _inverseStatuses.Keys.Where(k => !windows.ContainsKey(k.Item1)).ToHashSet();
+            foreach (var io in _inverseOffers.Values.Where(o => !Unchanged(o.Hostname, o.StartSeconds, o.DurationSeconds)).ToList())
+            {
+                stale.Add((io.Hostname, io.AgentId, io.FrameworkId));
+                RescindInverseOffer(io);
+            }
+            foreach (var key in stale) _inverseStatuses.Remove(key);
             SendInverseOffers();
             sender.Tell(OperatorResult.Success);
         });
@@ -121,6 +129,18 @@ public sealed partial class Master
             (byFramework.TryGetValue(fw, out var list) ? list : byFramework[fw] = new List<InverseOffer>()).Add(offer);
         }
         foreach (var (fw, offers) in byFramework) SendToFramework(fw, new InverseOffers(offers));
+    }
+
+    private void RescindInverseOffer(InverseOffer io)
+    {
+        _inverseOffers.Remove(io.Id);
+        SendToFramework(io.FrameworkId, new InverseOfferRescinded(io.Id));
+    }
+
+    /// <summary>Machines taken down: their outstanding inverse offers are void (Mesos rescinds them when it removes the agent).</summary>
+    private void RescindInverseOffersOn(IReadOnlyCollection<string> hostnames)
+    {
+        foreach (var io in _inverseOffers.Values.Where(o => hostnames.Contains(o.Hostname)).ToList()) RescindInverseOffer(io);
     }
 
     private void OnRespondInverseOffers(RespondInverseOffers m)

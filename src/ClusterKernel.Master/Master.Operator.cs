@@ -135,6 +135,7 @@ public sealed partial class Master
         {
             _registry.Apply(e);
             foreach (var agent in _state.Agents.Values.Where(a => e.Hostnames.Contains(a.Info.Hostname)).ToList()) ApplyAvailability(agent.Id);
+            if (e.Down) RescindInverseOffersOn(e.Hostnames);
             sender.Tell(OperatorResult.Success);
         });
     }

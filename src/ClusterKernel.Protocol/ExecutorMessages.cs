@@ -31,6 +31,9 @@ public sealed record FrameworkFailure(AgentId AgentId, ExecutorId? ExecutorId, i
 /// <summary>INVERSE_OFFERS: the master asks for the framework's resources on these agents back for maintenance.</summary>
 public sealed record InverseOffers(IReadOnlyList<InverseOffer> Offers) : IClusterMessage;
 
+/// <summary>RESCIND_INVERSE_OFFER: the inverse offer is void (the machine's window changed or went away, or the machine is down).</summary>
+public sealed record InverseOfferRescinded(OfferId InverseOfferId) : IClusterMessage;
+
 /// <summary>mesos.proto InverseOffer: the agent will be unavailable from <paramref name="StartSeconds"/> (Unix seconds) for
 /// <paramref name="DurationSeconds"/> (null: indefinitely).</summary>
 public sealed record InverseOffer(OfferId Id, FrameworkId FrameworkId, AgentId AgentId, string Hostname, double StartSeconds, double? DurationSeconds);

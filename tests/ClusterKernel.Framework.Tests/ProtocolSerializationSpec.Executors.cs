@@ -20,6 +20,7 @@ public sealed partial class ProtocolSerializationSpec
         yield return new FrameworkFailure(new AgentId("a1"), new ExecutorId("e1"), 1);
         yield return new FrameworkFailure(new AgentId("a1"), null, null);
         yield return new InverseOffers(new[] { new InverseOffer(new OfferId("i1"), fid, new AgentId("a1"), "h1", 1700000000, null) });
+        yield return new InverseOfferRescinded(new OfferId("i1"));
         yield return new ExecutorExited(fid, new AgentId("a1"), new ExecutorId("e1"), 0);
         var windows = new[] { new MaintenanceWindow(new[] { "h1" }, 1700000000, 3600) };
         yield return new UpdateMaintenanceSchedule(windows);

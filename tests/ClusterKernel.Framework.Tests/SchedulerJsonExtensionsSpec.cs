@@ -70,5 +70,6 @@ public sealed class SchedulerJsonExtensionsSpec
         Assert.Null(((FrameworkFailure)RoundTripEvent(new FrameworkFailure(new AgentId("s1"), null, null))).ExecutorId);
         var message = (ExecutorToFrameworkMessage)RoundTripEvent(new ExecutorToFrameworkMessage(Fw, new AgentId("s1"), new ExecutorId("e1"), new byte[] { 1, 2 }));
         Assert.Equal(new byte[] { 1, 2 }, message.Data);
+        Assert.Equal(new OfferId("i1"), ((InverseOfferRescinded)RoundTripEvent(new InverseOfferRescinded(new OfferId("i1")))).InverseOfferId);
     }
 }

@@ -122,4 +122,35 @@ public sealed class MasterFrameworkExtensionsSpec : TestKit
         AwaitAssert(() => Assert.Equal("DECLINE", _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.InverseOfferStatuses.Single().Status), Wait);
         Assert.Single(_master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.Schedule);
     }
+
+    [Fact]
+    public void Inverse_offers_are_rescinded_when_the_window_changes_or_goes_and_when_the_machine_goes_down()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        Launch(fw, fwId, offer, new LaunchOperation(new[] { Task("t1", agentId) }));
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        OperatorResult Schedule(params MaintenanceWindow[] windows) => _master.Ask<OperatorResult>(new UpdateMaintenanceSchedule(windows), Wait).Result;
+
+        var start = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600.0;
+        Assert.True(Schedule(new MaintenanceWindow(new[] { "host1" }, start, 600)).Ok);
+        var first = fw.FishForMessage<InverseOffers>(_ => true, Wait).Offers.Single();
+
+        // A new window for the machine: the old inverse offer is rescinded and a new one carries the new unavailability.
+        Assert.True(Schedule(new MaintenanceWindow(new[] { "host1" }, start + 60, 600)).Ok);
+        Assert.Equal(first.Id, fw.FishForMessage<InverseOfferRescinded>(_ => true, Wait).InverseOfferId);
+        var second = fw.FishForMessage<InverseOffers>(_ => true, Wait).Offers.Single();
+        Assert.Equal(start + 60, second.StartSeconds);
+
+        // The same schedule again changes nothing for it; the machine going down voids it.
+        Assert.True(Schedule(new MaintenanceWindow(new[] { "host1" }, start + 60, 600)).Ok);
+        Assert.True(_master.Ask<OperatorResult>(new UpdateMaintenance(new[] { "host1" }, Down: true), Wait).Result.Ok);
+        Assert.Equal(second.Id, fw.FishForMessage<InverseOfferRescinded>(_ => true, Wait).InverseOfferId);
+
+        // Back up and unscheduled: no new inverse offer, nothing left to rescind.
+        Assert.True(_master.Ask<OperatorResult>(new UpdateMaintenance(new[] { "host1" }, Down: false), Wait).Result.Ok);
+        Assert.True(Schedule().Ok);
+        Assert.Empty(_master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.InverseOfferStatuses);
+    }
 }

@@ -13,9 +13,6 @@ public sealed partial class Master
     /// <summary>Local only: the allocator's answer to an operator conversion (applied, or not all free).</summary>
     private sealed record OperatorConversionChecked(AgentId Agent, OfferOperation Operation, ResourceConversion Conversion, bool Applied, IActorRef ReplyTo);
 
-    /// <summary>Operations with an id, per framework, until their status is acknowledged.</summary>
-    private readonly Dictionary<FrameworkId, Dictionary<string, OperationView>> _operations = new();
-
     private void OperationCommands()
     {
         Command<ReserveResources>(m => OnOperatorOperation(m.AgentId, new ReserveOperation(m.Resources)));
@@ -25,19 +22,19 @@ public sealed partial class Master
         Command<OperatorConversionChecked>(OnOperatorConversionChecked);
         Command<AcknowledgeOperationStatus>(m => IfFramework(m.FrameworkId, _ =>
         {
-            if (_operations.TryGetValue(m.FrameworkId, out var ops) && ops.TryGetValue(m.OperationId, out var v) && v.Latest.Uuid == m.Uuid)
-                ops.Remove(m.OperationId);
+            if (_registry.Operations.TryGetValue(m.FrameworkId, out var ops) && ops.TryGetValue(m.OperationId, out var v) && v.Latest.Uuid == m.Uuid)
+                PersistAsync(new OperationStatusAcknowledged(m.FrameworkId, m.OperationId), _registry.Apply);
         }));
         Command<ReconcileOperations>(m => IfFramework(m.FrameworkId, _ =>
         {
-            var ops = _operations.GetValueOrDefault(m.FrameworkId);
+            var ops = _registry.Operations.GetValueOrDefault(m.FrameworkId);
             var ids = m.OperationIds.Count > 0 ? m.OperationIds : ops?.Keys.ToList() ?? new List<string>();
             foreach (var id in ids)
                 SendToFramework(m.FrameworkId, new OperationStatusUpdate(ops != null && ops.TryGetValue(id, out var v)
                     ? v.Latest with { Uuid = null }
                     : new OperationStatus(id, OperationStates.Unknown, "The master does not know this operation", null, null, Now())));
         }));
-        Command<GetOperations>(_ => Sender.Tell(new OperationsView(_operations.Values.SelectMany(d => d.Values).ToList())));
+        Command<GetOperations>(_ => Sender.Tell(new OperationsView(_registry.Operations.Values.SelectMany(d => d.Values).ToList())));
     }
 
     /// <summary>After the pure ACCEPT: persists the agent's new reservations and volumes (when an operation changed them), then
@@ -70,9 +67,12 @@ public sealed partial class Master
             return;
         }
         var status = new OperationStatus(id, error is null ? OperationStates.Finished : OperationStates.Error, error, agent, Guid.NewGuid(), Now());
-        if (!_operations.TryGetValue(fw, out var ops)) _operations[fw] = ops = new Dictionary<string, OperationView>();
-        ops[id] = new OperationView(fw, agent, MasterState.OperationType(op), status);
-        SendToFramework(fw, new OperationStatusUpdate(status));
+        // Recorded before the framework hears of it, so an acknowledgement never names a status a new leader would not know.
+        Persist(new OperationStatusRecorded(new OperationView(fw, agent, MasterState.OperationType(op), status)), e =>
+        {
+            _registry.Apply(e);
+            SendToFramework(fw, new OperationStatusUpdate(status));
+        });
     }
 
     // ---------------- operator ----------------

@@ -23,6 +23,8 @@ public sealed class Registry
     public List<MaintenanceWindow> Schedule { get; } = new();
     /// <summary>Frameworks torn down or past their failover_timeout: their ids may not subscribe again (as Mesos), also after failover.</summary>
     public HashSet<FrameworkId> RemovedFrameworks { get; } = new();
+    /// <summary>Operations with an id, per framework, until their status is acknowledged.</summary>
+    public Dictionary<FrameworkId, Dictionary<string, OperationView>> Operations { get; } = new();
 
     /// <summary>An agent gets no new offers while deactivated, draining, or on a machine down for maintenance.</summary>
     public bool IsAvailable(AgentId id, string hostname) => !Deactivated.Contains(id) && !Draining.Contains(id) && !DownHostnames.Contains(hostname);
@@ -40,7 +42,15 @@ public sealed class Registry
             case FrameworkReconnected c when Frameworks.TryGetValue(c.FrameworkId, out var fw):
                 Frameworks[c.FrameworkId] = fw with { Info = c.Info, DisconnectedTime = null, ActorPath = c.ActorPath };
                 break;
-            case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); RemovedFrameworks.Add(r.FrameworkId); break;
+            case FrameworkRemoved r: Frameworks.Remove(r.FrameworkId); RemovedFrameworks.Add(r.FrameworkId); Operations.Remove(r.FrameworkId); break;
+            case OperationStatusRecorded o:
+                if (!Operations.TryGetValue(o.Operation.FrameworkId, out var ops)) Operations[o.Operation.FrameworkId] = ops = new();
+                ops[o.Operation.Latest.OperationId] = o.Operation;
+                break;
+            case OperationStatusAcknowledged a when Operations.TryGetValue(a.FrameworkId, out var acked):
+                acked.Remove(a.OperationId);
+                if (acked.Count == 0) Operations.Remove(a.FrameworkId);
+                break;
             case FrameworkUpdated u when Frameworks.TryGetValue(u.FrameworkId, out var fw): Frameworks[u.FrameworkId] = fw with { Info = u.Info }; break;
             case MaintenanceScheduleUpdated s: Schedule.Clear(); Schedule.AddRange(s.Windows); break;
             case QuotaUpdated q:

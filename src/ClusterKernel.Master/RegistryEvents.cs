@@ -22,3 +22,7 @@ public sealed record AgentMarkedGone(AgentId AgentId, double Time) : IClusterMes
 public sealed record MaintenanceUpdated(IReadOnlyList<string> Hostnames, bool Down) : IClusterMessage;
 /// <summary>An agent's dynamically reserved resources and persistent volumes after an operation (the whole set, so replay is idempotent).</summary>
 public sealed record AgentResourcesCheckpointed(AgentId AgentId, ClusterKernel.Resources.Resources Checkpointed) : IClusterMessage;
+/// <summary>The latest status of an operation that carries an id, kept until the framework acknowledges it, so a new leader
+/// still answers RECONCILE_OPERATIONS and GET_OPERATIONS with it (Mesos keeps them on the agent; we keep them here).</summary>
+public sealed record OperationStatusRecorded(OperationView Operation) : IClusterMessage;
+public sealed record OperationStatusAcknowledged(FrameworkId FrameworkId, string OperationId) : IClusterMessage;

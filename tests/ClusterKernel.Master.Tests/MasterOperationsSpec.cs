@@ -72,6 +72,38 @@ public sealed class MasterOperationsSpec : TestKit
     }
 
     [Fact]
+    public void An_unacknowledged_operation_status_survives_a_master_restart_and_an_acknowledged_one_does_not_come_back()
+    {
+        var (fw, fwId) = Subscribe();
+        var (_, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[]
+        {
+            new ReserveOperation(Dyn("cpus:1;mem:256"), "r1"), new ReserveOperation(Dyn("cpus:0.5"), "r2"),
+        }, null), fw.Ref);
+        var r1 = fw.FishForMessage<OperationStatusUpdate>(u => u.Status.OperationId == "r1", Wait).Status;
+        _master.Tell(new AcknowledgeOperationStatus(fwId, agentId, "r1", r1.Uuid!.Value), fw.Ref);
+        AwaitAssert(() => Assert.Equal("r2", _master.Ask<OperationsView>(GetOperations.Instance, Wait).Result.Operations.Single().Latest.OperationId), Wait);
+
+        Restart();
+        var again = CreateTestProbe();
+        _master.Tell(new SubscribeFramework(new FrameworkInfo { Id = fwId, Name = "test", Roles = new[] { "eng" }, Principal = "ops", FailoverTimeout = 3600 }, again.Ref), again.Ref);
+        again.FishForMessage<FrameworkSubscribed>(_ => true, Wait);
+        _master.Tell(new ReconcileOperations(fwId, Array.Empty<string>()), again.Ref);
+        var known = again.FishForMessage<OperationStatusUpdate>(_ => true, Wait).Status;
+        Assert.Equal(("r2", OperationStates.Finished), (known.OperationId, known.State));
+        Assert.Equal("r2", _master.Ask<OperationsView>(GetOperations.Instance, Wait).Result.Operations.Single().Latest.OperationId);
+    }
+
+    private void Restart()
+    {
+        Watch(_master);
+        Sys.Stop(_master);
+        ExpectTerminated(_master, Wait);
+        _master = TestMaster.Start(Sys, TestMaster.Settings with { AgentPingTimeout = NoPing });
+    }
+
+    [Fact]
     public void An_invalid_operation_is_dropped_alone_with_an_error()
     {
         var (fw, fwId) = Subscribe();

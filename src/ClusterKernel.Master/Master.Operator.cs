@@ -57,11 +57,11 @@ public sealed partial class Master
         });
     }
 
-    private void ChangeAvailability(AgentId id, bool deactivated, bool draining, Action? then = null)
+    private void ChangeAvailability(AgentId id, bool deactivated, bool draining, Action? then = null, bool markGone = false)
     {
         if (!_registry.Agents.ContainsKey(id)) { Sender.Tell(OperatorResult.Refused($"agent {id} is not registered")); return; }
         var sender = Sender;
-        Persist(new AgentAvailabilityChanged(id, deactivated, draining), e =>
+        Persist(new AgentAvailabilityChanged(id, deactivated, draining, markGone || _registry.GoneWhenDrained.Contains(id) && draining), e =>
         {
             _registry.Apply(e);
             ApplyAvailability(id);
@@ -83,24 +83,25 @@ public sealed partial class Master
     {
         var id = m.AgentId;
         var sender = Sender;
-        ChangeAvailability(id, deactivated: _registry.Deactivated.Contains(id), draining: true, then: () =>
+        ChangeAvailability(id, deactivated: _registry.Deactivated.Contains(id), draining: true, markGone: m.MarkGone, then: () =>
         {
-            foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal()).ToList())
-                if (_agentRefs.TryGetValue(id, out var agent)) agent.Tell(new KillTaskOnAgent(t.FrameworkId, t.Info.TaskId, m.MaxGracePeriodSeconds));
-            if (m.MarkGone) { _goneWhenDrained.Add(id); MarkGoneIfDrained(id); }
+            KillDrainedTasks(id, m.MaxGracePeriodSeconds);
+            MarkGoneIfDrained(id);
         });
     }
 
-    /// <summary>Agents drained with mark_gone: marked gone once none of their tasks is left (terminal and acknowledged).
-    /// In memory only: after a master failover the operator has to drain again (or MARK_AGENT_GONE).</summary>
-    private readonly HashSet<AgentId> _goneWhenDrained = new();
+    /// <summary>On DRAIN_AGENT, and again when a draining agent re-registers (with a new leader too, as Mesos re-sends the drain).</summary>
+    private void KillDrainedTasks(AgentId id, double? gracePeriodSeconds)
+    {
+        if (!_agentRefs.TryGetValue(id, out var agent)) return;
+        foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal()).ToList())
+            agent.Tell(new KillTaskOnAgent(t.FrameworkId, t.Info.TaskId, gracePeriodSeconds));
+    }
 
+    /// <summary>Agents drained with mark_gone (kept in the registry) are marked gone once none of their tasks is left (terminal and acknowledged).</summary>
     private void MarkGoneIfDrained(AgentId id)
     {
-        if (!_goneWhenDrained.Contains(id)) return;
-        if (!_registry.Draining.Contains(id)) { _goneWhenDrained.Remove(id); return; } // reactivated meanwhile
-        if (_state.TasksOnAgent(id).Any()) return;
-        _goneWhenDrained.Remove(id);
+        if (!_registry.GoneWhenDrained.Contains(id) || _state.TasksOnAgent(id).Any()) return;
         OnMarkAgentGone(id, ActorRefs.Nobody);
     }
 

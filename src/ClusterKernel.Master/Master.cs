@@ -177,6 +177,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             foreach (var r in m.Tasks.Where(r => wasUnreachable.Contains((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()))
                 SendToFramework(r.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(r.Task.TaskId, id, r.State,
                     $"Agent {id} is reachable again", Reasons.AgentReregistered, Now())));
+            if (_registry.Draining.Contains(id)) { KillDrainedTasks(id, null); MarkGoneIfDrained(id); }
         }
         if (_registry.Agents.ContainsKey(id)) Admit();
         else Persist(new AgentAdmitted(id, m.Info, Now()), e => { _registry.Apply(e); Admit(); });

@@ -16,6 +16,8 @@ public sealed class Registry
     public Dictionary<string, QuotaUpdated> Quotas { get; } = new();
     public HashSet<AgentId> Deactivated { get; } = new();
     public HashSet<AgentId> Draining { get; } = new();
+    /// <summary>Draining agents to mark gone once their last task is terminal and acknowledged (DRAIN_AGENT mark_gone).</summary>
+    public HashSet<AgentId> GoneWhenDrained { get; } = new();
     public HashSet<AgentId> Gone { get; } = new();
     public HashSet<string> DownHostnames { get; } = new();
     /// <summary>Per agent: its dynamic reservations and persistent volumes, carved out of what it declares when it registers.</summary>
@@ -59,6 +61,7 @@ public sealed class Registry
             case AgentAvailabilityChanged c:
                 if (c.Deactivated) Deactivated.Add(c.AgentId); else Deactivated.Remove(c.AgentId);
                 if (c.Draining) Draining.Add(c.AgentId); else Draining.Remove(c.AgentId);
+                if (c.Draining && c.MarkGone) GoneWhenDrained.Add(c.AgentId); else if (!c.Draining) GoneWhenDrained.Remove(c.AgentId);
                 break;
             case AgentMarkedGone g:
                 Gone.Add(g.AgentId);
@@ -66,6 +69,7 @@ public sealed class Registry
                 Agents.Remove(g.AgentId);
                 Deactivated.Remove(g.AgentId);
                 Draining.Remove(g.AgentId);
+                GoneWhenDrained.Remove(g.AgentId);
                 break;
             case MaintenanceUpdated m:
                 foreach (var h in m.Hostnames) { if (m.Down) DownHostnames.Add(h); else DownHostnames.Remove(h); }

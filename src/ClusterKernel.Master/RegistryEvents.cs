@@ -15,8 +15,9 @@ public sealed record FrameworkReconnected(FrameworkId FrameworkId, FrameworkInfo
 public sealed record FrameworkRemoved(FrameworkId FrameworkId, double Time) : IClusterMessage;
 public sealed record WeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IClusterMessage;
 public sealed record QuotaUpdated(string Role, IReadOnlyDictionary<string, double> Guarantees, IReadOnlyDictionary<string, double> Limits) : IClusterMessage;
-/// <summary>Deactivated (or reactivated) by an operator, or draining.</summary>
-public sealed record AgentAvailabilityChanged(AgentId AgentId, bool Deactivated, bool Draining) : IClusterMessage;
+/// <summary>Deactivated (or reactivated) by an operator, or draining; <paramref name="MarkGone"/>: DRAIN_AGENT's mark_gone (added later:
+/// older journals replay it as false).</summary>
+public sealed record AgentAvailabilityChanged(AgentId AgentId, bool Deactivated, bool Draining, bool MarkGone = false) : IClusterMessage;
 /// <summary>Marked gone: never admitted again (Mesos' registry keeps gone agents too).</summary>
 public sealed record AgentMarkedGone(AgentId AgentId, double Time) : IClusterMessage;
 public sealed record MaintenanceUpdated(IReadOnlyList<string> Hostnames, bool Down) : IClusterMessage;

@@ -13,7 +13,7 @@ namespace ClusterKernel.Master.Tests;
 public sealed class MasterOperatorSpec : TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly IActorRef _master;
+    private IActorRef _master;
 
     public MasterOperatorSpec(ITestOutputHelper output) : base(TestMaster.Config, output: output) => _master = TestMaster.Start(Sys);
 
@@ -116,6 +116,34 @@ public sealed class MasterOperatorSpec : TestKit
         // Killed but not yet acknowledged: not drained yet.
         Assert.DoesNotContain(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
 
+        _master.Tell(new AcknowledgeStatus(fwId, agentId, task.TaskId, uuid), fw.Ref);
+        agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
+        Assert.Contains(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
+    }
+
+    [Fact]
+    public void A_new_master_finishes_a_drain_with_mark_gone_it_recovers_from_the_registry()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        Assert.True(Call(new DrainAgent(agentId, 1, MarkGone: true)).Ok);
+        agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait);
+
+        // The master goes away before the task is killed; the new one learns of the drain from the registry and kills again.
+        Watch(_master);
+        Sys.Stop(_master);
+        ExpectTerminated(_master, Wait);
+        _master = TestMaster.Start(Sys);
+        _master.Tell(new ReregisterAgent(new AgentInfo { Hostname = "host1", Id = agentId, Resources = ResourceBag.Parse("cpus:2;mem:1024") },
+            new[] { new TaskReport(fwId, task, TaskState.TASK_RUNNING, Array.Empty<TaskStatus>()) }, agent.Ref), agent.Ref);
+        Assert.Equal(task.TaskId, agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait).TaskId);
+
+        var uuid = Guid.NewGuid();
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = task.TaskId, State = TaskState.TASK_KILLED, AgentId = agentId, Uuid = uuid }), agent.Ref);
         _master.Tell(new AcknowledgeStatus(fwId, agentId, task.TaskId, uuid), fw.Ref);
         agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
         Assert.Contains(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);

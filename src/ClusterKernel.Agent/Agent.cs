@@ -255,7 +255,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     }
     private AgentInfo Info => new()
     {
-        Hostname = _settings.Hostname, Id = _agentId, Resources = _settings.Resources, Attributes = _settings.Attributes,
+        Hostname = _settings.Hostname, Id = _agentId, Resources = _settings.Resources + _settings.RevocableResources, Attributes = _settings.Attributes,
     };
 
     private void SendRegistration()

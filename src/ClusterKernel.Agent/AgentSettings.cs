@@ -9,6 +9,9 @@ public sealed record AgentSettings
 {
     public required string WorkDir { get; init; }
     public required Resources.Resources Resources { get; init; }
+    /// <summary>Oversubscribed resources the agent reports on top of <see cref="Resources"/>, each marked revocable (Mesos'
+    /// fixed resource estimator, <c>--oversubscribed_resources</c>): offered only to frameworks with REVOCABLE_RESOURCES.</summary>
+    public Resources.Resources RevocableResources { get; init; } = ClusterKernel.Resources.Resources.Empty;
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     public required string Hostname { get; init; }
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -34,6 +37,7 @@ public sealed record AgentSettings
         {
             WorkDir = workDir,
             Resources = resources,
+            RevocableResources = ParseRevocable(c.GetString("revocable-resources", "")),
             Attributes = ParseAttributes(c.GetString("attributes", "")),
             Hostname = string.IsNullOrWhiteSpace(host) ? System.Net.Dns.GetHostName() : host,
             HeartbeatInterval = c.GetTimeSpan("heartbeat-interval"),
@@ -44,6 +48,17 @@ public sealed record AgentSettings
             MasterLostRejoinAfter = c.GetTimeSpan("master-lost-rejoin-after"),
             Containerizers = c.GetString("containerizers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
+    }
+
+    /// <summary>Mesos --resources syntax for the oversubscribed (revocable) resources, e.g. "cpus:4;mem:1024"; empty = none.
+    /// They must be unreserved (Mesos offers revocable resources as "*").</summary>
+    public static Resources.Resources ParseRevocable(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return ClusterKernel.Resources.Resources.Empty;
+        var parsed = ClusterKernel.Resources.Resources.Parse(text);
+        if (parsed.FirstOrDefault(r => r.IsReserved) is { } reserved)
+            throw new FormatException($"revocable resource '{reserved}' is reserved; revocable resources must be unreserved");
+        return ClusterKernel.Resources.Resources.From(parsed.Select(r => r with { Revocable = true }));
     }
 
     /// <summary>Mesos --attributes: "rack:r1;zone:a".</summary>

@@ -69,29 +69,51 @@ public sealed partial class HierarchicalAllocator
             if (stage1 && !role.UnmetCached) continue;
             Masks(agent, role, out var all, out var nonRevocable);
             if (all == 0) continue;
+            // min_allocatable depends only on the mask: worked out at most once per mask (-1 = not yet), not once per framework.
+            int minAll = -1, minNonRevocable = -1;
             var frameworks = role.Frameworks.Sort();
+            var byHandle = role.ByHandle;
             for (var fi = 0; fi < frameworks.Length; fi++)
             {
-                var fr = role.ByHandle[frameworks[fi]]!;
+                var fr = byHandle[frameworks[fi]]!;
                 var fw = fr.Framework;
-                var mask = fw.Revocable ? all : nonRevocable;
-                if (mask == 0 || !MinAllocatable(agent, mask)) continue;
+                var revocable = fw.Revocable;
+                var mask = revocable ? all : nonRevocable;
+                if (mask == 0) continue;
+                ref var min = ref revocable ? ref minAll : ref minNonRevocable;
+                if (min < 0) min = MinAllocatable(agent, mask) ? 1 : 0;
+                if (min == 0) continue;
                 var filtered = false;
-                var filter = default(OfferFilter);
+                var refused = -1;
                 if (agent.HasFilter(fw.Slot))
                 {
-                    filter = agent.Filters[fw.Slot];
                     filtered = true;
-                    if (filter.Until <= now)
+                    if (now < agent.MinFilterUntil && agent.SharedRefused == agent.Filters.Count)
                     {
-                        agent.ClearFilter(fw.Slot);
-                        fw.FilteredOn.Remove(agent);
-                        filtered = false;
+                        // Every filter here is live and refuses the shared set (the usual state: frameworks decline the same
+                        // leftovers), so this one's entry need not be looked up; MinFilterUntil bounds its expiry from below.
+                        refused = agent.LastRefused;
+                        if (Blocks(refused, agent, mask))
+                        {
+                            if (agent.MinFilterUntil < until) until = agent.MinFilterUntil;
+                            continue;
+                        }
                     }
-                    else if (Blocks(filter, agent, mask))
+                    else
                     {
-                        if (filter.Until < until) until = filter.Until;
-                        continue;
+                        var filter = agent.Filters[fw.Slot];
+                        refused = filter.Refused;
+                        if (filter.Until <= now)
+                        {
+                            agent.ClearFilter(fw.Slot);
+                            fw.FilteredOn.Remove(agent);
+                            filtered = false;
+                        }
+                        else if (Blocks(refused, agent, mask))
+                        {
+                            if (filter.Until < until) until = filter.Until;
+                            continue;
+                        }
                     }
                 }
                 if (_anyQuota && !WorthCutting(agent, role, mask, stage1))
@@ -100,7 +122,7 @@ public sealed partial class HierarchicalAllocator
                     continue;
                 }
                 var offer = Cut(agent, role, fw, mask, stage1, out var trimmed);
-                if (offer == null || (trimmed && filtered && Blocks(filter, agent, offer)))
+                if (offer == null || (trimmed && filtered && Blocks(refused, agent, offer)))
                 {
                     stable = false;
                     continue;
@@ -108,6 +130,7 @@ public sealed partial class HierarchicalAllocator
                 Grant(agent, fr, offer, whole: !trimmed && !_anyQuota && fw.Shapes == null, grants);
                 granted = true;
                 Masks(agent, role, out all, out nonRevocable);
+                minAll = minNonRevocable = -1;
                 // Nothing worth offering is left on the agent for anyone: stop walking roles too.
                 if (all == 0 || !MinAllocatable(agent, AllPools(agent))) { exhausted = AllPools(agent) == 0 || !MinAllocatable(agent, AllPools(agent)); break; }
             }
@@ -198,11 +221,11 @@ public sealed partial class HierarchicalAllocator
     }
 
     /// <summary>Mesos: a filter applies when what would be offered is contained in what was refused.</summary>
-    private static bool Blocks(OfferFilter f, AgentState agent, ulong mask)
+    private static bool Blocks(int refusedSet, AgentState agent, ulong mask)
     {
         // Filters on one agent mostly share one refused set (see RecoverResources), so one subset test serves them all.
-        if (agent.MemoRefused == f.Refused && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
-        var set = agent.RefusedSets[f.Refused];
+        if (agent.MemoRefused == refusedSet && agent.MemoVersion == agent.Version && agent.MemoMask == mask) return agent.MemoResult;
+        var set = agent.RefusedSets[refusedSet];
         var result = true;
         for (var m = mask; m != 0 && result; m &= m - 1)
         {
@@ -210,16 +233,16 @@ public sealed partial class HierarchicalAllocator
             var refused = p < set.Length ? set[p] : null;
             result = refused != null && refused.Contains(agent.Pools[p].Free);
         }
-        agent.MemoRefused = f.Refused;
+        agent.MemoRefused = refusedSet;
         agent.MemoVersion = agent.Version;
         agent.MemoMask = mask;
         agent.MemoResult = result;
         return result;
     }
 
-    private static bool Blocks(OfferFilter f, AgentState agent, Bundle?[] offer)
+    private static bool Blocks(int refusedSet, AgentState agent, Bundle?[] offer)
     {
-        var set = agent.RefusedSets[f.Refused];
+        var set = agent.RefusedSets[refusedSet];
         for (var p = 0; p < offer.Length; p++)
         {
             var b = offer[p];

@@ -28,6 +28,7 @@ public static class NodeConfig
         var agentWork = o.AgentWorkDir ?? Path.Combine(o.DataDir, "agent");
         sb.AppendLine($"clusterkernel.agent.work-dir = {Quote(agentWork)}");
         if (o.AgentResources is not null) sb.AppendLine($"clusterkernel.agent.resources = {Quote(o.AgentResources)}");
+        if (o.AgentRevocableResources is not null) sb.AppendLine($"clusterkernel.agent.revocable-resources = {Quote(o.AgentRevocableResources)}");
         if (o.AgentAttributes is not null) sb.AppendLine($"clusterkernel.agent.attributes = {Quote(o.AgentAttributes)}");
         var connection = o.PostgresConnection ?? $"Data Source={Path.Combine(o.DataDir, "registry.db")}";
         sb.AppendLine($"akka.persistence.journal.sql.connection-string = {Quote(connection)}");

@@ -21,6 +21,8 @@ public sealed record NodeOptions
     /// <summary>Mesos --resources for the agent; null = detect.</summary>
     public string? AgentResources { get; init; }
     public string? AgentAttributes { get; init; }
+    /// <summary>Oversubscribed resources the agent reports as revocable (clusterkernel.agent.revocable-resources).</summary>
+    public string? AgentRevocableResources { get; init; }
     public string? AgentWorkDir { get; init; }
     /// <summary>Extra HOCON layered over everything else (tests use it to shorten intervals).</summary>
     public string? ExtraHocon { get; init; }

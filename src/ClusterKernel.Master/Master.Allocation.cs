@@ -72,5 +72,10 @@ public sealed partial class Master
         return status;
     }
 
-    private void PreemptionAcknowledged(FrameworkId fw, TaskId task) => _preempted.Remove((fw, task));
+    /// <summary>The task's terminal update was acknowledged, or the task is gone (lost, its agent or framework removed): no
+    /// acknowledged kill will come for it, so it leaves the preemption set (else it stayed there until the master restarted).</summary>
+    private void ForgetPreemption(FrameworkId fw, TaskId task)
+    {
+        if (_preempted.Count > 0) _preempted.Remove((fw, task));
+    }
 }

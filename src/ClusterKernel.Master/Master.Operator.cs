@@ -115,6 +115,7 @@ public sealed partial class Master
             var now = Now();
             foreach (var t in _state.TasksOnAgent(id).ToList())
             {
+                ForgetPreemption(t.FrameworkId, t.Info.TaskId);
                 var status = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_GONE_BY_OPERATOR, "Agent marked gone by an operator", Reasons.AgentRemoved, now);
                 _state.ApplyStatus(t.FrameworkId, status);
                 SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));

@@ -240,6 +240,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         var now = Now();
         foreach (var t in _state.TasksOnAgent(a.Id).Where(t => !t.State.IsTerminal()).ToList())
         {
+            ForgetPreemption(t.FrameworkId, t.Info.TaskId); // no acknowledged kill will come from an unreachable agent
             var partitionAware = _state.Frameworks[t.FrameworkId].Info.Has(FrameworkCapabilities.PartitionAware);
             var status = MasterState.MasterStatus(t.Info.TaskId, a.Id, partitionAware ? TaskState.TASK_UNREACHABLE : TaskState.TASK_LOST,
                 $"Agent {a.Id} is unreachable: {why}", Reasons.AgentDisconnected, now);
@@ -263,6 +264,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             foreach (var t in _state.TasksOnAgent(id).ToList())
             {
+                ForgetPreemption(t.FrameworkId, t.Info.TaskId);
                 var status = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_LOST, "Agent removed", Reasons.AgentRemoved, Now());
                 _state.ApplyStatus(t.FrameworkId, status);
                 SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
@@ -275,6 +277,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             foreach (var t in _state.TasksOnAgent(id).ToList())
             {
                 // The agent reports them again when it re-registers.
+                ForgetPreemption(t.FrameworkId, t.Info.TaskId);
                 _state.Frameworks[t.FrameworkId].Tasks.Remove(t.Info.TaskId);
                 _state.Frameworks[t.FrameworkId].Used -= t.Info.Resources;
             }
@@ -404,6 +407,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             if (_frameworkRefs.Remove(f.Id, out var fr)) { _frameworkByRef.Remove(fr); Context.Unwatch(fr); fr.Tell(new FrameworkError($"Framework removed: {why}")); }
             foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
             _state.ForgetExecutors(x => x.FrameworkId == f.Id);
+            foreach (var t in f.Tasks.Keys) ForgetPreemption(f.Id, t);
             _state.Frameworks.Remove(f.Id);
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);
@@ -448,7 +452,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
     {
         var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
-        Counters(m.FrameworkId).Accepted += m.OfferIds.Count;
+        // Only ACCEPTs whose offers were valid count (an invalid one names no agent: its offers go back untouched).
+        if (outcome.Agent is not null) Counters(m.FrameworkId).Accepted += m.OfferIds.Distinct().Count();
         AfterOperations(m.FrameworkId, outcome, () =>
         {
             foreach (var refused in outcome.Refused) SendToFramework(m.FrameworkId, new TaskStatusUpdate(refused));
@@ -508,7 +513,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (_state.FindTask(fw, task) is { } t && t.State.IsTerminal() && t.Latest?.Uuid == uuid)
         {
             _state.CompleteTask(fw, task);
-            PreemptionAcknowledged(fw, task);
+            ForgetPreemption(fw, task);
             MarkGoneIfDrained(t.AgentId);
         }
     }
@@ -545,6 +550,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (_state.ApplyStatus(fw, status) is { } freed) Allocator(a => a.RecoverResources(fw, agent, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
         SendToFramework(fw, new TaskStatusUpdate(status));
         _state.CompleteTask(fw, task);
+        ForgetPreemption(fw, task);
     }
 
     private void OnReadSandboxFile(ReadSandboxFile m)
@@ -600,6 +606,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             ["master/tasks_starting"] = tasks.Count(t => t.State == TaskState.TASK_STARTING),
             ["master/tasks_running"] = tasks.Count(t => t.State == TaskState.TASK_RUNNING),
             ["master/tasks_killing"] = tasks.Count(t => t.State == TaskState.TASK_KILLING),
+            // Not in Mesos: preempted tasks whose kill is not yet acknowledged (or that went away otherwise).
+            ["master/tasks_preempting"] = _preempted.Count,
             ["allocator/mesos/allocation_runs"] = a.AllocationRuns,
             ["allocator/mesos/allocation_run_ms"] = a.LastMs,
             ["allocator/mesos/allocation_run_ms/mean"] = a.MeanMs,

@@ -108,6 +108,29 @@ public class AllocatorBasicsTests
     }
 
     [Fact]
+    public void Gaining_or_dropping_REVOCABLE_RESOURCES_by_UpdateFramework_changes_what_is_offered()
+    {
+        var c = new Cluster();
+        var f = c.Framework("f");
+        var total = Res.From(Cluster.R("cpus:1;mem:64").Concat(new[] { Resources.Resource.OfScalar("cpus", 4) with { Revocable = true } }));
+        var agent = new AgentId("a1");
+        c.Allocator.AddAgent(agent, new AgentInfo { Hostname = "a1", Resources = total }, total, new Dictionary<FrameworkId, Res>());
+        var g = Assert.Single(c.Allocate());
+        Assert.DoesNotContain(g.Resources, r => r.Revocable);
+        c.Return(g);
+
+        var info = new FrameworkInfo { Name = "f", Roles = new[] { "*" }, Capabilities = new[] { FrameworkCapabilities.RevocableResources } };
+        c.Allocator.UpdateFramework(f, info);
+        g = Assert.Single(c.Allocate());
+        Assert.Equal(4, g.Resources.Where(r => r.Revocable && r.Name == "cpus").Sum(r => r.Scalar));
+        c.Return(g);
+
+        c.Allocator.UpdateFramework(f, info with { Capabilities = Array.Empty<string>() });
+        g = Assert.Single(c.Allocate());
+        Assert.DoesNotContain(g.Resources, r => r.Revocable);
+    }
+
+    [Fact]
     public void Quota_limits_are_never_exceeded()
     {
         var c = new Cluster();

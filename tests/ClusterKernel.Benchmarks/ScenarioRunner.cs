@@ -29,7 +29,8 @@ public static class ScenarioRunner
             DeclineOffers(10_000, 1_000, budget: full ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(20));
             DeclineOffers(20_000, 2_000, budget: full ? TimeSpan.FromMinutes(4) : TimeSpan.FromSeconds(20));
         }
-        if (only == "decline10k") DeclineOffers(10_000, 1_000, budget: TimeSpan.FromSeconds(10));
+        // `decline10k --full`: only the 10k x 1k case, every round (for before/after comparisons of the cycle).
+        if (only == "decline10k") DeclineOffers(10_000, 1_000, budget: full ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(10));
         if (only is null or "multi")
         {
             Multi(shapes: false);
@@ -104,7 +105,7 @@ public static class ScenarioRunner
         }
         var complete = filtered.Count > 0 ? "all rounds to fully filtered" : $"time-boxed: {round} of {frameworks + 1}+ rounds";
         Row($"DeclineOffers {agents}a x {frameworks}f offering", $"{Median(offering):F1} ms",
-            $"median of {offering.Count} rounds (process CPU median {cpuMs.OrderBy(x => x).ElementAt(cpuMs.Count / 2):F1} ms), max {offering.Select(x => x.Ms).DefaultIfEmpty().Max():F1} ms, {MedianBytes(offering) / 1024.0:F0} KiB/round; {complete}; declines {declineMs / Math.Max(1, round):F1} ms/round (untimed)");
+            $"median of {offering.Count} rounds (process CPU median {cpuMs.OrderBy(x => x).ElementAt(cpuMs.Count / 2):F1} ms, sum {cpuMs.Sum() / 1000:F2} s), max {offering.Select(x => x.Ms).DefaultIfEmpty().Max():F1} ms, {MedianBytes(offering) / 1024.0:F0} KiB/round; {complete}; declines {declineMs / Math.Max(1, round):F1} ms/round (untimed)");
         if (filtered.Count > 0)
         {
             Row($"DeclineOffers {agents}a x {frameworks}f first filtered", $"{filtered[0].Ms:F1} ms", "first round with every pair filtered (re-checks each filter once)");

@@ -17,11 +17,17 @@ internal sealed class FrameworkState
 {
     public FrameworkState(FrameworkId id, FrameworkInfo info, int slot) { Id = id; Info = info; Slot = slot; }
     public FrameworkId Id { get; }
-    public FrameworkInfo Info;
+    public FrameworkInfo Info
+    {
+        get => _info;
+        // The capability is read once per (agent, framework) pair in the cycle: keep it as a flag, not a list search.
+        set { _info = value; Revocable = value.Has(FrameworkCapabilities.RevocableResources); }
+    }
+    private FrameworkInfo _info = null!;
     /// <summary>Dense index, reused after removal; indexes agents' filter bitsets.</summary>
     public int Slot { get; }
     public bool Active;
-    public bool Revocable => Info.Has(FrameworkCapabilities.RevocableResources);
+    public bool Revocable { get; private set; }
     public readonly List<FrameworkRole> Roles = new();
     public readonly HashSet<AgentState> AllocatedOn = new();
     public readonly HashSet<AgentState> FilteredOn = new();

@@ -77,6 +77,7 @@ public static class ServerCommands
         private readonly Option<string> _dataDir = new("--data-dir") { Description = "Registry database and agent work directory", DefaultValueFactory = _ => NodeOptions.DefaultDataDir() };
         private readonly Option<string?> _postgres = new("--postgres") { Description = "Npgsql connection string: keep the registry in PostgreSQL instead of SQLite" };
         private readonly Option<string?> _resources = new("--resources") { Description = "Agent resources in Mesos syntax, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' (default: detected)" };
+        private readonly Option<string?> _revocable = new("--revocable-resources") { Description = "Oversubscribed agent resources offered as revocable (REVOCABLE_RESOURCES frameworks only), e.g. 'cpus:4;mem:1024'" };
         private readonly Option<string?> _attributes = new("--attributes") { Description = "Agent attributes, e.g. 'rack:r1;zone:a'" };
         private readonly Option<string?> _workDir = new("--work-dir") { Description = "Agent work directory (sandboxes); default DATA_DIR/agent" };
         private readonly Option<FileInfo?> _config = new("--config") { Description = "A HOCON file layered over the built-in configuration" };
@@ -92,7 +93,7 @@ public static class ServerCommands
         {
             foreach (var o in new Option[] { _host, _port, _seeds, _dataDir, _config }) cmd.Options.Add(o);
             if (_master) { cmd.Options.Add(_http); cmd.Options.Add(_postgres); }
-            if (_agent) { cmd.Options.Add(_resources); cmd.Options.Add(_attributes); cmd.Options.Add(_workDir); }
+            if (_agent) { cmd.Options.Add(_resources); cmd.Options.Add(_revocable); cmd.Options.Add(_attributes); cmd.Options.Add(_workDir); }
             if (_agent && !_master) cmd.Options.Add(_masterAddr);
         }
 
@@ -116,6 +117,11 @@ public static class ServerCommands
             // Checked here too so the message names the flag (the node reports the same error without saying where it came from).
             if (_agent && r.GetValue(_resources) is { } res && !ClusterKernel.Resources.Resources.TryParse(res, out _, out var resError))
                 return Fail($"--resources: {resError}");
+            if (_agent && r.GetValue(_revocable) is { } rev)
+            {
+                try { ClusterKernel.Agent.AgentSettings.ParseRevocable(rev); }
+                catch (FormatException e) { return Fail($"--revocable-resources: {e.Message}"); }
+            }
             string? http = null;
             if (_master)
             {
@@ -130,6 +136,7 @@ public static class ServerCommands
                 PostgresConnection = _master ? r.GetValue(_postgres) : null,
                 AgentResources = _agent ? r.GetValue(_resources) : null,
                 AgentAttributes = _agent ? r.GetValue(_attributes) : null,
+                AgentRevocableResources = _agent ? r.GetValue(_revocable) : null,
                 AgentWorkDir = _agent ? r.GetValue(_workDir) : null,
                 ExtraHocon = extra,
             };

@@ -122,4 +122,14 @@ public sealed class HealthCheckJsonSpec
         var hc = SchedulerJson.ParseHealthCheck(JsonNode.Parse("""{"type":"TCP","tcp":{"port":80},"interval_seconds":-1}""")!);
         Assert.Equal("Expecting 'interval_seconds' to be non-negative", hc.Validate());
     }
+
+    [Theory]
+    [MemberData(nameof(Checks))]
+    public void Health_checks_survive_the_cluster_wire_and_checkpoint_json(HealthCheck check)
+    {
+        var options = ClusterKernel.Protocol.Serialization.Json.CreateOptions();
+        var task = TaskOf(AcceptWith(check));
+        var back = System.Text.Json.JsonSerializer.Deserialize<TaskInfo>(System.Text.Json.JsonSerializer.Serialize(task, options), options)!;
+        Assert.Equal(SchedulerJson.WriteTaskInfo(task).ToJsonString(), SchedulerJson.WriteTaskInfo(back).ToJsonString());
+    }
 }

@@ -103,6 +103,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         });
         Receive<BrowseSandbox>(m => Sender.Tell(SandboxBrowser.Browse(SandboxOf(m.FrameworkId, m.TaskId), m.Path)));
         Receive<DownloadSandboxFile>(m => Sender.Tell(SandboxBrowser.Read(SandboxOf(m.FrameworkId, m.TaskId), m.Path, m.Offset)));
+        HealthChecking();
     }
 
     protected override void PreStart()
@@ -171,6 +172,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
                 task.Launched = true;
                 _tasks.Touch(task.Info.TaskId);
                 if (task.State is TaskState.TASK_STAGING or TaskState.TASK_STARTING) Update(task.Info.TaskId, TaskState.TASK_RUNNING);
+                else if (task.State == TaskState.TASK_RUNNING && !task.KillRequested) StartHealthCheck(task); // checking starts over
                 Watch(task, containerizer);
                 if (task.KillRequested) Kill(task.Info.TaskId, task.KillGrace?.TotalSeconds);
                 continue;
@@ -404,13 +406,15 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
             : null;
     }
 
-    private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null)
+    private void Update(TaskId id, TaskState state, string? message = null, string? reason = null, int? exitCode = null, bool? healthy = null)
     {
         if (_agentId is not { } agentId || _tasks.Find(id) is not { } task) return;
         var before = task.State;
-        var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode);
+        if (state.IsTerminal()) (message, healthy) = EndHealthCheck(id, state, message, healthy);
+        var now = _tasks.Update(id, state, agentId, DateTimeOffset.UtcNow, message, reason, exitCode, healthy);
         FlushCheckpoint(); // as Mesos: an update is checkpointed before it is forwarded
         if (now is not null) Send(task.FrameworkId, now);
+        if (state == TaskState.TASK_RUNNING && before != TaskState.TASK_RUNNING && task.State == state) StartHealthCheck(task);
         if (task.Info.Executor is not null && state.IsTerminal() && !before.IsTerminal() && task.State == state) OnGroupTaskEnded(task, agentId);
     }
 

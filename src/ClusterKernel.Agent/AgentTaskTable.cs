@@ -55,7 +55,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
     }
 
     /// <summary>Records a new state. Returns the update to send now (when it became the head of the queue), else null.</summary>
-    public TaskStatus? Update(TaskId id, TaskState state, AgentId agentId, DateTimeOffset now, string? message = null, string? reason = null, int? exitCode = null)
+    public TaskStatus? Update(TaskId id, TaskState state, AgentId agentId, DateTimeOffset now, string? message = null, string? reason = null, int? exitCode = null, bool? healthy = null)
     {
         var task = _tasks[id];
         if (!TaskStates.CanTransition(task.State, state)) return null;
@@ -64,7 +64,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         var status = new TaskStatus
         {
             TaskId = id, State = state, AgentId = agentId, ExecutorId = task.Info.Executor?.ExecutorId ?? new ExecutorId(id.Value), Message = message,
-            Reason = reason, ExitCode = exitCode, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
+            Reason = reason, ExitCode = exitCode, Healthy = healthy, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
             Timestamp = now.ToUnixTimeMilliseconds() / 1000.0,
         };
         task.Unacknowledged.Add(status);

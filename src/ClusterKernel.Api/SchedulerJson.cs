@@ -333,30 +333,7 @@ public static partial class SchedulerJson
 
     public static TaskInfo ParseTaskInfo(JsonObject o, string path = "task_info")
     {
-        CommandInfo? command = null;
-        if (o["command"] is { } cn)
-        {
-            var c = Obj(cn, path + ".command");
-            var env = new Dictionary<string, string>();
-            if (c["environment"] is { } en)
-            {
-                var j = 0;
-                foreach (var v in OptArr(Obj(en, path + ".command.environment"), "variables", path + ".command.environment") ?? new JsonArray())
-                {
-                    var vp = $"{path}.command.environment.variables[{j++}]";
-                    var vo = Obj(v, vp);
-                    env[ReqStr(vo, "name", vp)] = vo["value"] is { } vv ? Str(vv, vp + ".value") : "";
-                }
-            }
-            command = new CommandInfo
-            {
-                Value = c["value"] is { } val ? Str(val, path + ".command.value") : null,
-                Shell = c["shell"] is not { } sh || Bool(sh, path + ".command.shell"),
-                Arguments = OptArr(c, "arguments", path + ".command")?.Select((a, k) => Str(a, $"{path}.command.arguments[{k}]")).ToList() ?? new List<string>(),
-                Environment = env,
-                User = c["user"] is { } cu ? Str(cu, path + ".command.user") : null,
-            };
-        }
+        CommandInfo? command = o["command"] is { } cn ? ParseCommand(cn, path + ".command") : null;
         ContainerInfo? container = null;
         if (o["container"] is { } ctn)
         {
@@ -392,6 +369,7 @@ public static partial class SchedulerJson
             Container = container,
             KillGracePeriodSeconds = GracePeriod(o["kill_policy"], path + ".kill_policy"),
             Labels = ParseLabels(o["labels"], path + ".labels"),
+            HealthCheck = o["health_check"] is { } hc ? ParseHealthCheck(hc, path + ".health_check") : null,
         };
     }
 
@@ -404,19 +382,7 @@ public static partial class SchedulerJson
             ["agent_id"] = IdJson(t.AgentId.Value),
             ["resources"] = WriteResources(t.Resources),
         };
-        if (t.Command is { } c)
-        {
-            var co = new JsonObject { ["shell"] = c.Shell };
-            if (c.Value is { } v) co["value"] = v;
-            if (c.Arguments.Count > 0) co["arguments"] = StrArray(c.Arguments);
-            if (c.Environment.Count > 0)
-                co["environment"] = new JsonObject
-                {
-                    ["variables"] = new JsonArray(c.Environment.Select(kv => (JsonNode)new JsonObject { ["name"] = kv.Key, ["value"] = kv.Value }).ToArray()),
-                };
-            if (c.User is { } u) co["user"] = u;
-            o["command"] = co;
-        }
+        if (t.Command is { } c) o["command"] = WriteCommand(c);
         if (t.Container is { DockerImage: { } image } ct)
         {
             o["container"] = ct.Type == "MESOS"
@@ -425,6 +391,7 @@ public static partial class SchedulerJson
         }
         if (t.KillGracePeriodSeconds is { } g) o["kill_policy"] = GracePeriodJson(g);
         if (t.Labels.Count > 0) o["labels"] = LabelsJson(t.Labels);
+        if (t.HealthCheck is { } hc) o["health_check"] = WriteHealthCheck(hc);
         return o;
     }
 

@@ -98,6 +98,8 @@ public sealed record TaskInfo
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Set on the tasks of a task group (LAUNCH_GROUP): the group's executor. Null for command tasks.</summary>
     public ExecutorInfo? Executor { get; init; }
+    /// <summary>mesos.proto TaskInfo.health_check (8): run by the agent once the task is RUNNING.</summary>
+    public HealthCheck? HealthCheck { get; init; }
 }
 
 /// <summary>mesos.proto Filters: how long declined resources stay away from the framework.</summary>

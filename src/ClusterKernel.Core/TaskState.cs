@@ -67,4 +67,5 @@ public static class Reasons
     // Mesos v1 TaskStatus.Reason 17: the task was killed to free resources for a higher-priority role.
     public const string Preempted = "REASON_CONTAINER_PREEMPTED";
     public const string TaskGroupInvalid = "REASON_TASK_GROUP_INVALID";
+    public const string TaskHealthCheckStatusUpdated = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED";
 }

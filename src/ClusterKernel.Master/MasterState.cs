@@ -177,6 +177,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
             else if (t.AgentId != agent) error = $"Task uses agent {t.AgentId} but the offers are on {agent}";
             else if (t.Resources.IsEmpty) error = "Task uses no resources";
             else if (t.Command?.Value is null or "" && t.Container?.DockerImage is null) error = "Task has no command";
+            else if (t.HealthCheck?.Validate() is { } hc) error = "Task uses invalid health check: " + hc;
             else if (!pool.Contains(t.Resources)) error = $"Task uses more resources ({t.Resources}) than the offers have left ({pool})";
             if (error is not null) { refused.Add(Refusal(t, TaskState.TASK_ERROR, error, Reasons.TaskInvalid, now)); return; }
             pool -= t.Resources;

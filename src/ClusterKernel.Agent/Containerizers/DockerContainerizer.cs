@@ -22,7 +22,7 @@ namespace ClusterKernel.Agent.Containerizers;
 /// </list>
 /// Docker.DotNet calls may ignore cancellation, so every wait is raced against the caller's token.
 /// </summary>
-public sealed class DockerContainerizer : IContainerizer, IDisposable
+public sealed partial class DockerContainerizer : IContainerizer, IDisposable
 {
     public const string DefaultEndpoint = "unix:///var/run/docker.sock";
     public const string SandboxMountPoint = "/mnt/mesos/sandbox";

@@ -27,6 +27,11 @@ public interface IContainerizer
 
     /// <summary>Removes the container's runtime leftovers (docker: the container itself). Idempotent.</summary>
     Task CleanupAsync(string containerId, CancellationToken ct);
+
+    /// <summary>Runs a command in the container's context (health checks) and returns its exit code; cancelling kills it.
+    /// Containerizers that cannot fail the check with a clear message.</summary>
+    Task<int> ExecAsync(string containerId, ContainerExec exec, CancellationToken ct) =>
+        Task.FromException<int>(new NotSupportedException($"The {Name} containerizer cannot run commands in its containers"));
 }
 
 /// <param name="Shell">true: run <c>/bin/sh -c Command</c> (Arguments ignored); false: exec Command with Arguments.</param>

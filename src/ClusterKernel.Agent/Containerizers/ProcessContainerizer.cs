@@ -18,7 +18,7 @@ namespace ClusterKernel.Agent.Containerizers;
 /// our child), so its <see cref="ContainerExit.ExitCode"/> is null.</item>
 /// </list>
 /// </summary>
-public sealed class ProcessContainerizer : IContainerizer, IDisposable
+public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
 {
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid"];
     private static readonly TimeSpan RecoveredPollInterval = TimeSpan.FromMilliseconds(200);

@@ -11,7 +11,7 @@ namespace ClusterKernel.Agent.Containerizers;
 /// <see cref="KillAsync"/> ends a task with <see cref="ContainerExit.KilledByRequest"/>. No sandbox is created.</para>
 /// Selected by <c>clusterkernel.agent.containerizers = "simulated"</c>; never use it for real work.
 /// </summary>
-public sealed class SimulatedContainerizer : IContainerizer, IDisposable
+public sealed partial class SimulatedContainerizer : IContainerizer, IDisposable
 {
     public const string ContainerizerName = "simulated";
 

@@ -216,7 +216,11 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnAgentHeartbeat(AgentHeartbeat m)
     {
-        if (m.MasterEpoch == _epoch && _state.Agents.TryGetValue(m.AgentId, out var a) && a.Connected)
+        // A heartbeat naming an earlier master, from the very actor that has already re-registered here, was sent before the
+        // agent heard of this master (after a failover agents probe: see Agent.MasterChange.cs): asking it to re-register
+        // again would only make it resend all its tasks.
+        if (_state.Agents.TryGetValue(m.AgentId, out var a) && a.Connected &&
+            (m.MasterEpoch == _epoch || (_agentRefs.TryGetValue(m.AgentId, out var known) && known.Equals(Sender))))
         {
             a.LastSeen = DateTimeOffset.UtcNow;
             Sender.Tell(new AgentHeartbeatAck(_epoch));

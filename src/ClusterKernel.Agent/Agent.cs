@@ -67,7 +67,15 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<AgentRegistered>(OnRegistered);
         Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
-        Receive<ReregistrationRequired>(m => { ProbeAnswered(); _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch); _masterEpoch = null; SendRegistration(); });
+        Receive<ReregistrationRequired>(m =>
+        {
+            ProbeAnswered();
+            _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch);
+            if (_masterEpoch is null) return; // already re-registering: the register timer retries
+            _masterEpoch = null;
+            SendRegistration();
+            RestartRegisterBackoff();
+        });
         Receive<HeartbeatTick>(_ =>
         {
             if (_agentId is { } id && _masterEpoch is { } epoch && !_probing) _masterProxy.Tell(new AgentHeartbeat(id, epoch));

@@ -154,6 +154,14 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     {
         if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
         if (_registry.Gone.Contains(id)) { m.Agent.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator")); return; }
+        // A retry of a re-registration this master has already taken from the same, still connected agent actor: answer again.
+        // The master's view (that re-registration plus the updates since) is newer than the retry's report, and redoing it
+        // would walk every task (TasksOnAgent) once per retry — thousands of retries after a failover at 10,000 agents.
+        if (_state.Agents.TryGetValue(id, out var current) && current.Connected && _agentRefs.TryGetValue(id, out var currentRef) && currentRef.Equals(m.Agent))
+        {
+            m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
+            return;
+        }
         var wasUnreachable = new HashSet<(FrameworkId, TaskId)>();
         if (_state.Agents.ContainsKey(id))
         {

@@ -154,10 +154,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     {
         if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
         if (_registry.Gone.Contains(id)) { m.Agent.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator")); return; }
-        // A retry of a re-registration this master has already taken from the same, still connected agent actor: answer again.
-        // The master's view (that re-registration plus the updates since) is newer than the retry's report, and redoing it
-        // would walk every task (TasksOnAgent) once per retry — thousands of retries after a failover at 10,000 agents.
-        if (_state.Agents.TryGetValue(id, out var current) && current.Connected && _agentRefs.TryGetValue(id, out var currentRef) && currentRef.Equals(m.Agent))
+        // A retry of a re-registration this master has already taken (see Master.Reregistration.cs): answer again.
+        if (IsRepeatedReregistration(m, id))
         {
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
             return;
@@ -180,6 +178,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             // Tasks the frameworks were already told were LOST must not come back to life: kill them (Mesos does the same).
             var lost = m.Tasks.Where(r => _lostWhileUnreachable.Remove((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()).ToList();
             AddAgent(id, m.Info, m.Agent, m.Tasks.Except(lost).ToList());
+            RememberReregistration(m, id);
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
             foreach (var r in lost) m.Agent.Tell(new KillTaskOnAgent(r.FrameworkId, r.Task.TaskId, null));
             foreach (var r in m.Tasks.Where(r => wasUnreachable.Contains((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()))

@@ -51,7 +51,7 @@ public static class FailoverBenchCommand
                 return result.Ok ? 0 : 1;
             }
             catch (OperationCanceledException) { Console.Error.WriteLine("ck: bench failover interrupted; every process it started was stopped"); return 130; }
-            catch (Exception e) when (e is TimeoutException or Npgsql.NpgsqlException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is TimeoutException or Akka.Actor.AskTimeoutException or Npgsql.NpgsqlException or System.Net.Sockets.SocketException)
             { Console.Error.WriteLine($"ck: bench failover: {e.Message}"); return 1; }
         });
         return cmd;

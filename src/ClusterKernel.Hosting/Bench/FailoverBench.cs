@@ -241,6 +241,7 @@ public static class FailoverBench
         {
             try { if (await condition()) return; }
             catch (Exception) when (DateTime.UtcNow < deadline && !ct.IsCancellationRequested) { }
+            catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"bench failover: no {what} within {timeout.TotalSeconds:F0} s");
             await Task.Delay(200, ct);
         }

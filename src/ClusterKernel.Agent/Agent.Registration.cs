@@ -10,6 +10,14 @@ public sealed partial class Agent
 {
     private int _registerAttempts;
 
+    /// <summary>A re-registration just sent: the next retry comes after the backoff's first step (with jitter), not at the
+    /// registered agent's fixed tick, which came while thousands of agents waited for a new master's answer and doubled its work.</summary>
+    private void RestartRegisterBackoff()
+    {
+        _registerAttempts = 1;
+        Timers.StartSingleTimer("register", RegisterTick.Instance, _settings.RegistrationRetryInterval * 2 * (0.5 + Random.Shared.NextDouble()));
+    }
+
     private void OnRegisterTick()
     {
         if (_masterEpoch is null)

@@ -67,15 +67,25 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<AgentRegistered>(OnRegistered);
         Receive<AgentRegistrationRefused>(m => _log.Error("Master refused this agent: {0}", m.Reason));
-        Receive<ReregistrationRequired>(m => { _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch); _masterEpoch = null; SendRegistration(); });
+        Receive<ReregistrationRequired>(m =>
+        {
+            ProbeAnswered();
+            _log.Info("Master {0} asks this agent to re-register", m.MasterEpoch);
+            if (_masterEpoch is null) return; // already re-registering: the register timer retries
+            _masterEpoch = null;
+            SendRegistration();
+            RestartRegisterBackoff();
+        });
         Receive<HeartbeatTick>(_ =>
         {
-            if (_agentId is { } id && _masterEpoch is { } epoch) _masterProxy.Tell(new AgentHeartbeat(id, epoch));
+            if (_agentId is { } id && _masterEpoch is { } epoch && !_probing) _masterProxy.Tell(new AgentHeartbeat(id, epoch));
         });
         Receive<AgentHeartbeatAck>(m =>
         {
+            ProbeAnswered();
             if (m.MasterEpoch != _masterEpoch) { _masterEpoch = null; SendRegistration(); }
         });
+        MasterChangeReceives();
         Receive<RunTasks>(OnRunTasks);
         Receive<Launched>(OnLaunched);
         Receive<LaunchFailed>(m => Update(m.TaskId, TaskState.TASK_FAILED, m.Error, Reasons.ContainerLaunchFailed));
@@ -110,6 +120,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
     {
         _log.Info("Agent starting on {0} with {1}; containerizers: {2}", _settings.Hostname, _settings.Resources,
             string.Join(",", _containerizers.Select(c => c.Name)));
+        SubscribeToMasterChanges();
         StartRecovery();
     }
 

@@ -122,6 +122,9 @@ public sealed class ClusterNode : IAsyncDisposable
         }
         if (Options.Master)
         {
+            // Loading the persistence extension is what starts the journals listed in auto-start-journals: without this it loaded
+            // only when the singleton first recovered, so a standby taking over paid the journal's start-up (~1-2.5 s at load 35).
+            _ = Akka.Persistence.Persistence.Instance.Apply(system);
             var settings = MasterSettings.Create(_config);
             var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval, ShapeAwareOffers = settings.ShapeAwareOffers };
             system.ActorOf(ClusterSingletonManager.Props(

@@ -154,6 +154,12 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     {
         if (m.Info.Id is not { } id) { m.Agent.Tell(new AgentRegistrationRefused("re-registration without an agent id")); return; }
         if (_registry.Gone.Contains(id)) { m.Agent.Tell(new AgentRegistrationRefused($"agent {id} was marked gone by an operator")); return; }
+        // A retry of a re-registration this master has already taken (see Master.Reregistration.cs): answer again.
+        if (IsRepeatedReregistration(m, id))
+        {
+            m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
+            return;
+        }
         var wasUnreachable = new HashSet<(FrameworkId, TaskId)>();
         if (_state.Agents.ContainsKey(id))
         {
@@ -172,6 +178,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             // Tasks the frameworks were already told were LOST must not come back to life: kill them (Mesos does the same).
             var lost = m.Tasks.Where(r => _lostWhileUnreachable.Remove((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()).ToList();
             AddAgent(id, m.Info, m.Agent, m.Tasks.Except(lost).ToList());
+            RememberReregistration(m, id);
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
             foreach (var r in lost) m.Agent.Tell(new KillTaskOnAgent(r.FrameworkId, r.Task.TaskId, null));
             foreach (var r in m.Tasks.Where(r => wasUnreachable.Contains((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()))
@@ -217,7 +224,11 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnAgentHeartbeat(AgentHeartbeat m)
     {
-        if (m.MasterEpoch == _epoch && _state.Agents.TryGetValue(m.AgentId, out var a) && a.Connected)
+        // A heartbeat naming an earlier master, from the very actor that has already re-registered here, was sent before the
+        // agent heard of this master (after a failover agents probe: see Agent.MasterChange.cs): asking it to re-register
+        // again would only make it resend all its tasks.
+        if (_state.Agents.TryGetValue(m.AgentId, out var a) && a.Connected &&
+            (m.MasterEpoch == _epoch || (_agentRefs.TryGetValue(m.AgentId, out var known) && known.Equals(Sender))))
         {
             a.LastSeen = DateTimeOffset.UtcNow;
             Sender.Tell(new AgentHeartbeatAck(_epoch));

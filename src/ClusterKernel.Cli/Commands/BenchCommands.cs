@@ -17,9 +17,10 @@ public static class BenchCommands
         var port = new Option<int>("--port") { Description = "Cluster port of this node; 0 = any", DefaultValueFactory = _ => 0 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Agents' work directories go under DATA_DIR/agent-<i> (default: a new temp directory)" };
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
+        var config = new Option<FileInfo?>("--config") { Description = "A HOCON file layered over the agents' configuration" };
         var cmd = new Command("agents", "Run many simulated agents (scale tests and benchmarks only: tasks run in memory, `sleep N` lasts N seconds)")
         {
-            simulate, resources, master, host, port, dataDir, rate,
+            simulate, resources, master, host, port, dataDir, rate, config,
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -27,13 +28,15 @@ public static class BenchCommands
             if (n <= 0) { Console.Error.WriteLine("ck: --simulate must be a positive number of agents"); return 2; }
             if (!ClusterKernel.Resources.Resources.TryParse(r.GetValue(resources), out _, out var err)) { Console.Error.WriteLine($"ck: --resources: {err}"); return 2; }
             var dir = r.GetValue(dataDir) is { } d ? Path.GetFullPath(d) : Path.Combine(Path.GetTempPath(), "ck-sim-" + Guid.NewGuid().ToString("N")[..8]);
+            if (r.GetValue(config) is { Exists: false } missing) { Console.Error.WriteLine($"ck: config file {missing.FullName} does not exist"); return 2; }
+            var extra = r.GetValue(config) is { } file ? ScaleBench.BenchHocon + "\n" + File.ReadAllText(file.FullName) : ScaleBench.BenchHocon;
             SimulatedAgents node;
             try
             {
                 node = await SimulatedAgents.StartAsync(new SimulatedAgentsOptions
                 {
                     Count = n, Resources = r.GetValue(resources)!, Seeds = new[] { r.GetValue(master)! }, Host = r.GetValue(host)!,
-                    Port = r.GetValue(port), DataDir = dir, RegistrationsPerSecond = r.GetValue(rate), ExtraHocon = ScaleBench.BenchHocon,
+                    Port = r.GetValue(port), DataDir = dir, RegistrationsPerSecond = r.GetValue(rate), ExtraHocon = extra,
                 }, ct);
             }
             catch (OperationCanceledException) { return 130; }
@@ -66,6 +69,7 @@ public static class BenchCommands
         {
             agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem, single, dataDir,
             BenchDocker(),
+            FailoverBenchCommand.Create(),
         };
         cmd.SetAction(async (r, ct) =>
         {

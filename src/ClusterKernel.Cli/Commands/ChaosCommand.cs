@@ -50,7 +50,7 @@ public static class ChaosCommand
     }
 
     /// <summary>This same ck: the apphost directly, or `dotnet ck.dll`.</summary>
-    private static ProcessStartInfo Self(string[] args)
+    internal static ProcessStartInfo Self(string[] args)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var psi = new ProcessStartInfo(host);

@@ -346,7 +346,7 @@ public sealed class ChaosRun
         return false;
     }
 
-    private static async Task<string> CreateDatabase(string connection, CancellationToken ct)
+    internal static async Task<string> CreateDatabase(string connection, CancellationToken ct)
     {
         var name = "ck_chaos_" + Guid.NewGuid().ToString("N")[..10];
         await using (var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connection) { Database = "postgres" }.ConnectionString))
@@ -358,7 +358,7 @@ public sealed class ChaosRun
         return new NpgsqlConnectionStringBuilder(connection) { Database = name }.ConnectionString;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -51,20 +51,21 @@ public sealed class StatePoller : IAsyncDisposable
         }
     }
 
-    private async Task PollAsync(string endpoint, Func<HttpRequestMessage> request)
+    private async Task PollAsync(string endpoint, Func<HttpRequestMessage> request, bool once = false)
     {
-        if (_cts.IsCancellationRequested) return;
+        if (_cts.IsCancellationRequested && !once) return;
+        var token = once ? CancellationToken.None : _cts.Token;
         var at = Stopwatch.GetElapsedTime(_start).TotalSeconds;
         var sw = Stopwatch.StartNew();
         StatePoll poll;
         try
         {
             using var req = request();
-            using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, _cts.Token);
-            var body = await resp.Content.ReadAsByteArrayAsync(_cts.Token);
+            using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
+            var body = await resp.Content.ReadAsByteArrayAsync(token);
             poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, body.Length, (int)resp.StatusCode, at);
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested) { return; }
+        catch (OperationCanceledException) when (!once && _cts.IsCancellationRequested) { return; }
         catch (Exception) { poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, 0, 0, at); }
         lock (_polls) _polls.Add(poll);
     }
@@ -74,12 +75,12 @@ public sealed class StatePoller : IAsyncDisposable
     {
         int before;
         lock (_polls) before = _polls.Count;
-        await PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"));
+        await PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"), once: true);
         await PollAsync("GET_STATE", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
         {
             Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },
             Headers = { { "Accept", "application/json" } },
-        });
+        }, once: true);
         lock (_polls) { var added = _polls.Skip(before).ToList(); _polls.RemoveRange(before, added.Count); return added; }
     }
 

@@ -60,6 +60,7 @@ public static class BenchCommands
         var pollHttp = new Option<double>("--poll-http") { Description = "Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE every this many seconds during the run; 0 = off", DefaultValueFactory = _ => 0 };
         var pollCompare = new Option<int>("--poll-compare") { Description = "Run N pairs of the workload without and with --poll-http (default 1 s), alternating, and report the throughput ratio", DefaultValueFactory = _ => 0 };
         var memorySplit = new Option<bool>("--memory-split") { Description = "First an agents-only run (no tasks), then the full run: the master's memory per agent and per task" };
+        var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
         var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
@@ -67,7 +68,7 @@ public static class BenchCommands
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, rate, interval, noMasterMem, single, dataDir,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, hold, rate, interval, noMasterMem, single, dataDir,
             BenchDocker(),
         };
         cmd.SetAction(async (r, ct) =>
@@ -82,6 +83,7 @@ public static class BenchCommands
                 Shape = r.GetValue(shape)!, Command = r.GetValue(command)!, AgentResources = r.GetValue(resources)!,
                 Duration = TimeSpan.FromSeconds(r.GetValue(duration)), Timeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
                 PollState = r.GetValue(pollState), PollHttp = TimeSpan.FromSeconds(r.GetValue(pollHttp)), RegistrationsPerSecond = r.GetValue(rate),
+                HoldMasterAlone = TimeSpan.FromSeconds(r.GetValue(hold)),
                 MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,

@@ -29,6 +29,8 @@ public sealed record ScaleBenchOptions
     public TimeSpan PollHttp { get; init; } = TimeSpan.Zero;
     /// <summary>Serve the master's HTTP API even without polling (the unpolled side of a comparison).</summary>
     public bool ServeHttp { get; init; }
+    /// <summary>Keep the master alone running this long after measuring its memory (time to take a heap dump of the process).</summary>
+    public TimeSpan HoldMasterAlone { get; init; } = TimeSpan.Zero;
     /// <summary>Agents started per second; 0 = all at once.</summary>
     public double RegistrationsPerSecond { get; init; }
     /// <summary>Also measure the master alone after stopping agents and frameworks (GC.GetTotalMemory).</summary>
@@ -237,6 +239,11 @@ public static class ScaleBench
             await Task.Delay(3000, ct); // let the master notice both nodes left
             memMasterOnly = Mem();
             Log($"agents and frameworks stopped; managed heap {memMasterOnly / 1e6:F1} MB");
+            if (o.HoldMasterAlone > TimeSpan.Zero)
+            {
+                Log($"holding the master alone for {o.HoldMasterAlone.TotalSeconds:F0} s: pid {Environment.ProcessId} (e.g. dotnet-gcdump collect -p {Environment.ProcessId})");
+                await Task.Delay(o.HoldMasterAlone, ct);
+            }
         }
 
         var sortedState = stateTimes.OrderBy(x => x).ToArray();

@@ -63,7 +63,7 @@ public static class ScaleBenchSeries
     {
         var baseDir = o.DataDir ?? Path.Combine(Path.GetTempPath(), "ck-bench-" + Guid.NewGuid().ToString("N")[..8]);
         o.Log?.Invoke($"[{DateTime.UtcNow:HH:mm:ss}] agents-only run ({o.Agents} agents, 0 tasks); load {Load()}");
-        var empty = await ScaleBench.RunAsync(o with { Tasks = 0, DataDir = Path.Combine(baseDir, "agents-only"), MeasureMasterMemory = true, PollHttp = TimeSpan.Zero }, ct);
+        var empty = await ScaleBench.RunAsync(o with { Tasks = 0, DataDir = Path.Combine(baseDir, "agents-only"), MeasureMasterMemory = true, PollHttp = TimeSpan.Zero, HoldMasterAlone = TimeSpan.Zero }, ct);
         o.Log?.Invoke(empty.Table);
         o.Log?.Invoke($"[{DateTime.UtcNow:HH:mm:ss}] full run ({o.Agents} agents, {o.Tasks} tasks); load {Load()}");
         var full = await ScaleBench.RunAsync(o with { DataDir = Path.Combine(baseDir, "full"), MeasureMasterMemory = true }, ct);

@@ -50,7 +50,7 @@ public static class MesosStateJson
         return o;
     }
 
-    private static JsonObject Agent(AgentView a)
+    internal static JsonObject Agent(AgentView a)
     {
         var reserved = new JsonObject();
         var reservedFull = new JsonObject();
@@ -97,7 +97,7 @@ public static class MesosStateJson
         };
     }
 
-    private static JsonObject Task(TaskView t)
+    internal static JsonObject Task(TaskView t)
     {
         var o = new JsonObject
         {
@@ -125,7 +125,7 @@ public static class MesosStateJson
         return o;
     }
 
-    private static JsonObject OfferJson(Offer o) => new()
+    internal static JsonObject OfferJson(Offer o) => new()
     {
         ["id"] = o.Id.Value,
         ["framework_id"] = o.FrameworkId.Value,

@@ -111,6 +111,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
         else foreach (var a in _agents) await a.GracefulStop(TimeSpan.FromSeconds(10));
         foreach (var c in _containerizers) c.Dispose();
         _containerizers.Clear();
+        SimulatedContainerizer.PurgeDisposed(); // else the shared clock keeps their tasks (and ck bench counted them as the master's memory)
         _agents.Clear();
     }
 }

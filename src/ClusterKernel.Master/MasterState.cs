@@ -15,6 +15,8 @@ public sealed class AgentEntry
     public DateTimeOffset? DisconnectedAt { get; set; }
     public ResourceBag Used { get; set; } = ResourceBag.Empty;
     public ResourceBag Offered { get; set; } = ResourceBag.Empty;
+    /// <summary>Its view in the last published state, reused while nothing in it changed.</summary>
+    internal AgentView? View { get; set; }
 }
 
 public sealed class FrameworkEntry
@@ -25,8 +27,10 @@ public sealed class FrameworkEntry
     public double RegisteredTime { get; set; }
     public double? UnregisteredTime { get; set; }
     public HashSet<OfferId> Offers { get; } = new();
-    public Dictionary<TaskId, TaskEntry> Tasks { get; } = new();
+    public TaskTable Tasks { get; } = new();
     public LinkedList<TaskEntry> Completed { get; } = new();
+    /// <summary>Views of <see cref="Completed"/> as last published; null after it changed.</summary>
+    internal TaskView[]? CompletedViews { get; set; }
     public ResourceBag Used { get; set; } = ResourceBag.Empty;
     public ResourceBag Offered { get; set; } = ResourceBag.Empty;
 }
@@ -70,8 +74,18 @@ public sealed class TaskEntry
         public IEnumerator<TaskStatus> GetEnumerator() { for (var i = 0; i < Count; i++) yield return this[i]; }
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
-    /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.</summary>
-    public TaskView? View { get; set; }
+    /// <summary>This task's entry in the published state, rebuilt only after it changes: /state at 100,000 tasks must not copy them all.
+    /// Clearing it marks the task's chunk of its <see cref="TaskTable"/> for the next publish.</summary>
+    public TaskView? View
+    {
+        get => _view;
+        set { _view = value; if (value is null) Table?.MarkDirty(Slot); }
+    }
+    private TaskView? _view;
+    internal TaskTable? Table { get; set; }
+    internal int Slot { get; set; } = -1;
+
+    internal TaskView CurrentView() => _view ??= new TaskView(Info.TaskId, Info.Name, FrameworkId, AgentId, State, Info.Resources, Statuses(), Info.Container?.DockerImage);
 }
 
 /// <summary>What an ACCEPT turned into: tasks to launch on the offers' agent, updates for tasks refused, resources to give back.</summary>
@@ -222,6 +236,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         f.Tasks.Remove(id);
         f.Completed.AddLast(task);
         while (f.Completed.Count > maxCompletedPerFramework) f.Completed.RemoveFirst();
+        f.CompletedViews = null;
     }
 
     public TaskEntry? FindTask(FrameworkId fw, TaskId id) =>
@@ -240,13 +255,33 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         MasterStatus(t.TaskId, t.AgentId, state, message, reason, now);
 
     /// <param name="isAvailable">Whether the operator lets the agent take offers (not deactivated, draining or down for maintenance).</param>
-    public ClusterState Snapshot(string epoch, double startTime, double now, Func<AgentId, string, bool> isAvailable) => new(
-        epoch, startTime, now,
-        Agents.Values.Select(a => new AgentView(a.Id, a.Info.Hostname, a.Info.Resources, a.Used, a.Offered, a.Info.Attributes,
-            a.Connected && isAvailable(a.Id, a.Info.Hostname), a.RegisteredTime)).ToList(),
-        Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
-            f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
-        Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => t.View ??= new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
-            t.AgentId, t.State, t.Info.Resources, t.Statuses(), t.Info.Container?.DockerImage)).ToList(),
-        Offers.Values.ToList());
+    /// <remarks>Cheap on the master's thread at 100,000 tasks: task views come from <see cref="TaskTable"/> chunks (only the chunks
+    /// with a changed task are rebuilt) and are block-copied into one immutable array; agent views are reused while unchanged.</remarks>
+    public ClusterState Snapshot(string epoch, double startTime, double now, Func<AgentId, string, bool> isAvailable)
+    {
+        var agents = new AgentView[Agents.Count];
+        var n = 0;
+        foreach (var a in Agents.Values)
+        {
+            var active = a.Connected && isAvailable(a.Id, a.Info.Hostname);
+            if (a.View is not { } v || !ReferenceEquals(v.Hostname, a.Info.Hostname) || !ReferenceEquals(v.Resources, a.Info.Resources)
+                || !ReferenceEquals(v.Used, a.Used) || !ReferenceEquals(v.Offered, a.Offered) || !ReferenceEquals(v.Attributes, a.Info.Attributes)
+                || v.Active != active || v.RegisteredTime != a.RegisteredTime)
+                a.View = v = new AgentView(a.Id, a.Info.Hostname, a.Info.Resources, a.Used, a.Offered, a.Info.Attributes, active, a.RegisteredTime);
+            agents[n++] = v;
+        }
+        var chunks = new List<TaskView[]>();
+        foreach (var f in Frameworks.Values)
+        {
+            f.Tasks.Publish(chunks);
+            chunks.Add(f.CompletedViews ??= f.Completed.Select(t => t.CurrentView()).ToArray());
+        }
+        var tasks = new TaskView[chunks.Sum(c => c.Length)];
+        n = 0;
+        foreach (var c in chunks) { Array.Copy(c, 0, tasks, n, c.Length); n += c.Length; }
+        return new ClusterState(epoch, startTime, now, agents,
+            Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
+                f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
+            tasks, Offers.Values.ToList());
+    }
 }

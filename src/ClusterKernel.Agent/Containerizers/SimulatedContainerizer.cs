@@ -47,6 +47,17 @@ public sealed partial class SimulatedContainerizer : IContainerizer, IDisposable
             }
         }
 
+        /// <summary>Drops the entries of disposed containerizers (a static queue would keep their tasks reachable for their whole sleep).</summary>
+        public static void Purge()
+        {
+            lock (Gate)
+            {
+                var keep = Due.UnorderedItems.Where(x => !x.Element.Abandoned).ToList();
+                Due.Clear();
+                foreach (var (r, due) in keep) Due.Enqueue(r, due);
+            }
+        }
+
         private static void Fire()
         {
             var ready = new List<Running>();
@@ -113,6 +124,10 @@ public sealed partial class SimulatedContainerizer : IContainerizer, IDisposable
         foreach (var r in _containers.Values) r.Abandoned = true;
         _containers.Clear();
     }
+
+    /// <summary>Forgets the timers of every disposed simulated containerizer in the process; call once after disposing many
+    /// (per dispose it would be quadratic). Until then their tasks stay reachable from the shared clock.</summary>
+    public static void PurgeDisposed() => Clock.Purge();
 
     /// <summary><c>sleep N</c> → N seconds; null when the command is not a sleep.</summary>
     public static TimeSpan? SleepDuration(ContainerLaunch launch)

@@ -60,6 +60,10 @@ public static class BenchCommands
         var duration = new Option<double>("--duration") { Description = "Spread submissions evenly over this many seconds; 0 = all at once", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for TASK_RUNNING after the last submission", DefaultValueFactory = _ => 300 };
         var pollState = new Option<bool>("--poll-state") { Description = "Ask the master for /state (GetClusterState) every second during the run" };
+        var pollHttp = new Option<double>("--poll-http") { Description = "Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE every this many seconds during the run; 0 = off", DefaultValueFactory = _ => 0 };
+        var pollCompare = new Option<int>("--poll-compare") { Description = "Run N pairs of the workload without and with --poll-http (default 1 s), alternating, and report the throughput ratio", DefaultValueFactory = _ => 0 };
+        var memorySplit = new Option<bool>("--memory-split") { Description = "First an agents-only run (no tasks), then the full run: the master's memory per agent and per task" };
+        var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
         var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
@@ -67,7 +71,7 @@ public static class BenchCommands
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, rate, interval, noMasterMem, single, dataDir,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, hold, rate, interval, noMasterMem, single, dataDir,
             BenchDocker(),
             FailoverBenchCommand.Create(),
         };
@@ -82,13 +86,28 @@ public static class BenchCommands
                 Agents = r.GetValue(agents), Frameworks = r.GetValue(frameworks), Roles = r.GetValue(roles), Tasks = r.GetValue(tasks),
                 Shape = r.GetValue(shape)!, Command = r.GetValue(command)!, AgentResources = r.GetValue(resources)!,
                 Duration = TimeSpan.FromSeconds(r.GetValue(duration)), Timeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
-                PollState = r.GetValue(pollState), RegistrationsPerSecond = r.GetValue(rate),
+                PollState = r.GetValue(pollState), PollHttp = TimeSpan.FromSeconds(r.GetValue(pollHttp)), RegistrationsPerSecond = r.GetValue(rate),
+                HoldMasterAlone = TimeSpan.FromSeconds(r.GetValue(hold)),
                 MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
                 Log = s => Console.Error.WriteLine(s),
             };
             Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")})");
+            if (r.GetValue(pollHttp) < 0 || r.GetValue(pollCompare) < 0) { Console.Error.WriteLine("ck: --poll-http and --poll-compare must not be negative"); return 2; }
+            if (r.GetValue(pollCompare) > 0)
+            {
+                var every = options.PollHttp > TimeSpan.Zero ? options.PollHttp : TimeSpan.FromSeconds(1);
+                Console.Write(await ScaleBenchSeries.PollComparisonAsync(options, every, r.GetValue(pollCompare), ct));
+                Console.WriteLine($"  load after runs: {File.ReadAllText("/proc/loadavg").Trim()}");
+                return 0;
+            }
+            if (r.GetValue(memorySplit))
+            {
+                Console.Write(await ScaleBenchSeries.MemorySplitAsync(options, ct));
+                Console.WriteLine($"  load after runs: {File.ReadAllText("/proc/loadavg").Trim()}");
+                return 0;
+            }
             var result = await ScaleBench.RunAsync(options, ct);
             Console.Write(result.Table);
             Console.WriteLine($"  load after run: {File.ReadAllText("/proc/loadavg").Trim()}");

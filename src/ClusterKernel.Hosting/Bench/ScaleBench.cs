@@ -25,6 +25,12 @@ public sealed record ScaleBenchOptions
     /// <summary>Give up waiting for TASK_RUNNING after this long past the last submission.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
     public bool PollState { get; init; }
+    /// <summary>Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE this often during the run; zero = no HTTP.</summary>
+    public TimeSpan PollHttp { get; init; } = TimeSpan.Zero;
+    /// <summary>Serve the master's HTTP API even without polling (the unpolled side of a comparison).</summary>
+    public bool ServeHttp { get; init; }
+    /// <summary>Keep the master alone running this long after measuring its memory (time to take a heap dump of the process).</summary>
+    public TimeSpan HoldMasterAlone { get; init; } = TimeSpan.Zero;
     /// <summary>Agents started per second; 0 = all at once.</summary>
     public double RegistrationsPerSecond { get; init; }
     /// <summary>Also measure the master alone after stopping agents and frameworks (GC.GetTotalMemory).</summary>
@@ -45,7 +51,13 @@ public sealed record ScaleBenchResult(
     IReadOnlyDictionary<string, double> AllocatorMetrics,
     long MemBaseline, long MemAfterAgents, long MemAfterTasks, long? MemMasterOnly,
     double StateFirstMs, double StateMedianMs, double StateMaxMs, int StateTasks,
-    double? PolledStateMaxMs, double CpuSeconds, double RunCpuSeconds, double RunWallSeconds, double RunGcPauseSeconds, int RunGcs, string Table);
+    double? PolledStateMaxMs, double CpuSeconds, double RunCpuSeconds, double RunWallSeconds, double RunGcPauseSeconds, int RunGcs, string Table)
+{
+    /// <summary>HTTP polls during the run (<see cref="ScaleBenchOptions.PollHttp"/>); empty when not polled.</summary>
+    public IReadOnlyList<StatePoll> HttpPolls { get; init; } = Array.Empty<StatePoll>();
+    /// <summary>HTTP polls after the run, with every task in the state; empty without an HTTP API.</summary>
+    public IReadOnlyList<StatePoll> HttpAfter { get; init; } = Array.Empty<StatePoll>();
+}
 
 /// <summary>
 /// The in-process load generator behind <c>ck bench</c>: a master node (no HTTP), a node of simulated agents, and a node of
@@ -80,7 +92,8 @@ public static class ScaleBench
 
         await using var master = await ClusterNode.StartAsync(new NodeOptions
         {
-            Master = true, Port = 0, DataDir = Path.Combine(dataDir, "master"), HttpUrl = null, ExtraHocon = hocon,
+            Master = true, Port = 0, DataDir = Path.Combine(dataDir, "master"),
+            HttpUrl = o.PollHttp > TimeSpan.Zero || o.ServeHttp ? "http://127.0.0.1:0" : null, ExtraHocon = hocon,
         }, ct);
         await master.WhenUp(TimeSpan.FromSeconds(60));
         var seeds = new[] { $"{master.Address.Host}:{master.Address.Port}" };
@@ -136,6 +149,8 @@ public static class ScaleBench
                 try { await Task.Delay(1000, pollCts.Token); } catch (OperationCanceledException) { }
             }
         }) : Task.CompletedTask;
+        await using var httpPoller = master.HttpUrl is { } url ? new StatePoller(url, o.PollHttp > TimeSpan.Zero ? o.PollHttp : TimeSpan.FromSeconds(1)) : null;
+        if (o.PollHttp > TimeSpan.Zero) httpPoller?.Start();
 
         // Submission: evenly over Duration, round-robin over frameworks by their shares.
         var runCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -183,6 +198,7 @@ public static class ScaleBench
         var runWall = Stopwatch.GetElapsedTime(start).TotalSeconds;
         pollCts.Cancel();
         await poller;
+        if (httpPoller is not null) await httpPoller.StopAsync();
 
         // Throughput and latency from the per-task timestamps.
         var summary = Summarise(stats, start);
@@ -204,6 +220,9 @@ public static class ScaleBench
             stateTimes.Add(sw.Elapsed.TotalMilliseconds);
             stateTasks = st.Tasks.Count;
         }
+        var httpAfter = new List<StatePoll>();
+        if (httpPoller is not null)
+            for (var i = 0; i < 3; i++) { await Task.Delay(300, ct); httpAfter.AddRange(await httpPoller.PollOnceAsync()); }
         var memTasks = Mem();
         Log($"/state {string.Join(", ", stateTimes.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))} ms; managed heap {memTasks / 1e6:F1} MB");
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
@@ -220,6 +239,11 @@ public static class ScaleBench
             await Task.Delay(3000, ct); // let the master notice both nodes left
             memMasterOnly = Mem();
             Log($"agents and frameworks stopped; managed heap {memMasterOnly / 1e6:F1} MB");
+            if (o.HoldMasterAlone > TimeSpan.Zero)
+            {
+                Log($"holding the master alone for {o.HoldMasterAlone.TotalSeconds:F0} s: pid {Environment.ProcessId} (e.g. dotnet-gcdump collect -p {Environment.ProcessId})");
+                await Task.Delay(o.HoldMasterAlone, ct);
+            }
         }
 
         var sortedState = stateTimes.OrderBy(x => x).ToArray();
@@ -228,6 +252,7 @@ public static class ScaleBench
             summary.Overall, summary.Median, summary.Slowest, summary.P50, summary.P99, summary.Max,
             metrics, memBaseline, memAgents, memTasks, memMasterOnly, stateTimes[0], sortedState[sortedState.Length / 2], sortedState[^1], stateTasks,
             polledMax, cpu, runCpu, runWall, runPause, runGcs, "");
+        result = result with { HttpPolls = httpPoller?.Polls ?? Array.Empty<StatePoll>(), HttpAfter = httpAfter };
         return result with { Table = Render(result, o) };
     }
 
@@ -301,7 +326,8 @@ public static class ScaleBench
         var perTask = (r.MemAfterTasks - r.MemAfterAgents) / (double)Math.Max(1, r.Running);
         var sb = new StringBuilder();
         sb.AppendLine($"ck bench: {r.Agents} agents ({o.AgentResources}), {r.Frameworks} frameworks in {o.Roles} roles, {r.Tasks} tasks of {o.Shape} `{o.Command}`, " +
-                      $"submitted over {o.Duration.TotalSeconds:F0} s{(o.SingleSystem ? ", all in the master's ActorSystem (no remoting)" : ", three ActorSystems over loopback remoting")}{(o.PollState ? ", /state polled every 1 s" : "")}");
+                      $"submitted over {o.Duration.TotalSeconds:F0} s{(o.SingleSystem ? ", all in the master's ActorSystem (no remoting)" : ", three ActorSystems over loopback remoting")}{(o.PollState ? ", /state polled every 1 s" : "")}" +
+                      (o.PollHttp > TimeSpan.Zero ? $", HTTP /state + GET_STATE polled every {o.PollHttp.TotalSeconds:F1} s" : ""));
         var rows = new List<(string, string)>
         {
             ("tasks RUNNING / failed", $"{r.Running} / {r.Failed}"),
@@ -314,6 +340,8 @@ public static class ScaleBench
             ("allocation_run_ms p50 / p99 / mean (runs)", $"{F(A("allocator/mesos/allocation_run_ms/p50"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/p99"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/mean"), "F2")} ({A("allocator/mesos/allocation_runs"):F0})"),
             ("/state (GetClusterState) first / median / max", $"{F(r.StateFirstMs, "F0")} / {F(r.StateMedianMs, "F0")} / {F(r.StateMaxMs, "F0")} ms ({r.StateTasks} tasks)"),
             ("/state polled during run, max", r.PolledStateMaxMs is null ? "not polled" : $"{F(r.PolledStateMaxMs, "F0")} ms"),
+            ("HTTP polled during run", r.HttpPolls.Count == 0 ? "not polled" : StatePoller.Summarise(r.HttpPolls)),
+            ("HTTP after run (3 each)", r.HttpAfter.Count == 0 ? "no HTTP" : StatePoller.Summarise(r.HttpAfter)),
             ("heap: master only", $"{F(r.MemBaseline / 1e6)} MB"),
             ("heap: + agents (all nodes, per agent)", $"{F(r.MemAfterAgents / 1e6)} MB ({F(perAgent / 1024)} KB/agent)"),
             ("heap: + tasks (all nodes, per task)", $"{F(r.MemAfterTasks / 1e6)} MB ({F(perTask / 1024, "F2")} KB/task)"),

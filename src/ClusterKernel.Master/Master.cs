@@ -109,6 +109,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        RegistryHealth.Get(Context.System).Recovered();
         _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
         ApplyRolePriorities();
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));

@@ -72,6 +72,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             Assert.False(m1.HasExited);
 
             await net.Restore(1);
+            output.WriteLine($"the cut master downed itself; link restored {cut.Elapsed.TotalSeconds:F1} s after the cut");
             var healed = await m1.AwaitState(s => (string?)s["id"] == newEpoch, Timeout, "the cut master following the new leader");
             output.WriteLine($"link restored → the cut master serving the new leader's state: {cut.Elapsed.TotalSeconds:F1} s after the cut");
             var task = Assert.Single(ProcessTasks.Tasks(healed, taskId));

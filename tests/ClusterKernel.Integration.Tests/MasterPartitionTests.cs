@@ -91,6 +91,7 @@ public sealed class MasterPartitionTests(ITestOutputHelper output)
         output.WriteLine($"old stream: {oldOffers.Count} offers, events {frozenAt} at the freeze, {oldStreamAtNewOffers} at the new leader's first offer, " +
             $"{oldStream.Snapshot().Count} at its end; new stream: {newOffers.Count} offers");
         // (Counted from the new leader's first offer, ≥ 10 s after SIGSTOP: bytes in flight at the freeze were read long before.)
+        output.WriteLine("old leader after SIGCONT: " + string.Join(" | ", m1.Output.Split('\n').Where(l => l.Contains("holding offers back") || l.Contains("quarantined this node"))));
         Assert.Empty(oldOffers.Where(o => o.Index >= oldStreamAtNewOffers));
         Assert.All(oldOffers, o => Assert.Equal(epoch, o.Epoch));
         Assert.NotEmpty(newOffers);

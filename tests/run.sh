@@ -67,6 +67,9 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker >/dev/null 2>&1 || { [[ " ${missing[*]-} " == *" docker.io "* ]] || missing+=(docker.io); }
 test -x /bin/busybox || missing+=(busybox-static)
 find_pg_bin >/dev/null || missing+=(postgresql)
+# NetworkPartitionTests: network namespaces (ip) and curl to reach the masters' HTTP inside them.
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing missing Debian packages: ${missing[*]}"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -150,6 +153,7 @@ export CK_TEST_POSTGRES="Host=127.0.0.1;Port=$CK_PG_PORT;Username=postgres;Datab
 if [ "${CI:-}" = "true" ]; then
   export CK_REQUIRE_DOCKER=1
   export CK_REQUIRE_POSTGRES=1
+  export CK_REQUIRE_NETNS=1
 fi
 
 # ---------------------------------------------------------------- tests

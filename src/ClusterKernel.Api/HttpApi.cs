@@ -14,7 +14,7 @@ namespace ClusterKernel.Api;
 
 /// <summary>
 /// The master's HTTP face: Mesos-shaped /state and /files/read, plus ClusterKernel's command endpoints. Handlers only
-/// Ask actors; every failure becomes a 4xx/5xx with {"message": ...} (an Ask timeout is 503 "master not reachable").
+/// Ask actors; every failure becomes a 4xx/5xx with {"message": ...} (an Ask timeout is 503 "master not reachable", or the registry's failure when that is why the master is down).
 /// </summary>
 public static class HttpApi
 {
@@ -33,9 +33,15 @@ public static class HttpApi
         app.UseExceptionHandler(errors => errors.Run(ctx =>
         {
             var e = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
-            var (status, message) = e is AskTimeoutException or TaskCanceledException
-                ? (StatusCodes.Status503ServiceUnavailable, "master not reachable")
-                : (StatusCodes.Status500InternalServerError, e?.Message ?? "internal error");
+            var (status, message) = e switch
+            {
+                ClusterKernel.Master.RegistryUnavailableException r => (StatusCodes.Status503ServiceUnavailable, r.Message),
+                // The master is down because its registry failed (it restarts when the database answers): say that, not "master".
+                AskTimeoutException or TaskCanceledException when ClusterKernel.Master.RegistryHealth.Get(system).Unavailable is { } why =>
+                    (StatusCodes.Status503ServiceUnavailable, why),
+                AskTimeoutException or TaskCanceledException => (StatusCodes.Status503ServiceUnavailable, "master not reachable"),
+                _ => (StatusCodes.Status500InternalServerError, e?.Message ?? "internal error"),
+            };
             return Error(status, message).ExecuteAsync(ctx);
         }));
         // Empty-bodied errors (unknown route, wrong method) get a JSON message too.

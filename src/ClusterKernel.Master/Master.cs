@@ -101,6 +101,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         OperationCommands();
         FrameworkExtensionCommands();
         StatusUpdateCommands();
+        PauseFenceCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -109,6 +110,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        RegistryHealth.Get(Context.System).Recovered();
         _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
         ApplyRolePriorities();
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
@@ -125,6 +127,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 Context.ActorSelection(path).Tell(new ResubscribeRequired($"master {_epoch} took over"));
         }
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
+        StartPauseFence();
         _log.Info("Master {0} recovered registry: {1} agents, {2} frameworks", _epoch, _registry.Agents.Count, _registry.Frameworks.Count);
     }
 
@@ -430,6 +433,11 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnOffersGranted(OffersGranted m)
     {
+        if (OfferFenced())
+        {
+            foreach (var g in m.Grants) Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Role, g.Resources, null, DateTimeOffset.UtcNow));
+            return;
+        }
         var byFramework = new Dictionary<FrameworkId, List<Offer>>();
         foreach (var g in m.Grants)
         {

@@ -108,6 +108,55 @@ public sealed class AgentRecoveryTests
         }
     }
 
+    /// <summary>
+    /// A process task that outlived its agent and ends after the restart is reported with its real exit status (the launch
+    /// wrapper records it in the sandbox): exit 0 → TASK_FINISHED, exit 3 → TASK_FAILED "Command exited with status 3".
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task A_process_task_that_ends_after_an_agent_restart_is_reported_with_its_real_exit_status(int code)
+    {
+        await using var master = await TestCluster.StartMaster(TestCluster.TempDir("master"));
+        var workDir = TestCluster.TempDir("agent");
+        var agent = await TestCluster.StartAgent(master, workDir);
+        var agentId = (await TestCluster.AwaitAgents(master, 1)).Agents.Single().Id;
+        // Ends when the test creates `go` in its sandbox, i.e. only once the restarted agent has recovered it.
+        var request = new CommandRequest("ends-later", null, $"while [ ! -e go ]; do sleep 0.1; done; exit {code}", Array.Empty<string>(), true, 0.1, 32, 0, null);
+        var accepted = await master.CommandFramework!.Ask<CommandAccepted>(new RunCommand(request), TimeSpan.FromSeconds(10));
+        await TestCluster.AwaitTrue(async () =>
+            (await master.CommandFramework!.Ask<CommandView>(new GetCommand(accepted.TaskId), TimeSpan.FromSeconds(5))).State == TaskState.TASK_RUNNING,
+            "task running");
+        var pid = PidOf(workDir, accepted.TaskId);
+        var sandbox = AgentCheckpoint.Deserialize(File.ReadAllText(AgentCheckpoint.TaskFile(workDir, accepted.TaskId)))!.Sandbox;
+        try
+        {
+            var registered = (await master.MasterProxy.Ask<ClusterState>(GetClusterState.Instance, TimeSpan.FromSeconds(5))).Agents.Single().RegisteredTime;
+            await agent.DisposeAsync();
+            Assert.True(Alive(pid), $"task process {pid} died with its agent");
+
+            await using var restarted = await TestCluster.StartAgent(master, workDir);
+            await AwaitAgentWithRunningTask(master, agentId, accepted.TaskId, TestCluster.Timeout, registered);
+            await File.WriteAllTextAsync(Path.Combine(sandbox, "go"), "");
+
+            CommandView? end = null;
+            await TestCluster.AwaitTrue(async () =>
+                (end = await master.CommandFramework!.Ask<CommandView>(new GetCommand(accepted.TaskId), TimeSpan.FromSeconds(5))).State is { } s && s.IsTerminal(),
+                "the recovered task to end");
+            var last = end!.Statuses[^1];
+            if (code == 0) Assert.Equal(TaskState.TASK_FINISHED, end.State);
+            else
+            {
+                Assert.Equal(TaskState.TASK_FAILED, end.State);
+                Assert.Equal($"Command exited with status {code}", last.Message);
+            }
+        }
+        finally
+        {
+            KillGroup(pid);
+        }
+    }
+
     [Fact]
     public async Task An_agent_node_rejoins_when_its_only_master_restarts_and_forms_a_new_cluster()
     {

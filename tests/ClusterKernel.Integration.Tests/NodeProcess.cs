@@ -18,6 +18,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public int ClusterPort { get; }
     public int Pid => _process.Id;
 
+    /// <summary>The network namespace it runs in (<see cref="StartIn"/>), or null for the test's own.</summary>
+    public string? Netns { get; private init; }
+
     private NodeProcess(Process process, string? httpUrl, string dataDir, int clusterPort)
     {
         _process = process;
@@ -35,13 +38,25 @@ public sealed class NodeProcess : IAsyncDisposable
         Start(log, "up", clusterPort: Ck.FreePort(), http: $"127.0.0.1:{Ck.FreePort()}", dataDir: TestCluster.TempDir("cli-up"));
 
     /// <summary>Starts <c>ck COMMAND --port P [--http H] --data-dir D EXTRA...</c>.</summary>
-    public static NodeProcess Start(ITestOutputHelper? log, string command, int clusterPort, string? http, string dataDir, params string[] extra)
+    public static NodeProcess Start(ITestOutputHelper? log, string command, int clusterPort, string? http, string dataDir, params string[] extra) =>
+        StartIn(null, log, command, clusterPort, http, dataDir, extra);
+
+    /// <summary>As <see cref="Start"/>, inside network namespace <paramref name="netns"/> (<c>ip netns exec</c>, which execs: same pid).</summary>
+    public static NodeProcess StartIn(string? netns, ITestOutputHelper? log, string command, int clusterPort, string? http, string dataDir, params string[] extra)
     {
         var args = new List<string> { command, "--port", clusterPort.ToString(), "--data-dir", dataDir };
         if (http is not null) { args.Add("--http"); args.Add(http); }
         args.AddRange(extra);
-        var process = new Process { StartInfo = Ck.StartInfo(args.ToArray()), EnableRaisingEvents = true };
-        var node = new NodeProcess(process, http is null ? null : "http://" + http, dataDir, clusterPort);
+        var psi = Ck.StartInfo(args.ToArray());
+        if (netns is not null)
+        {
+            var inner = new[] { "netns", "exec", netns, psi.FileName }.Concat(psi.ArgumentList).ToList();
+            psi.FileName = "ip";
+            psi.ArgumentList.Clear();
+            foreach (var a in inner) psi.ArgumentList.Add(a);
+        }
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var node = new NodeProcess(process, http is null ? null : "http://" + http, dataDir, clusterPort) { Netns = netns };
         DataReceivedEventHandler append = (_, e) => { if (e.Data is not null) lock (node._output) node._output.AppendLine(e.Data); };
         process.OutputDataReceived += append;
         process.ErrorDataReceived += append;
@@ -72,7 +87,16 @@ public sealed class NodeProcess : IAsyncDisposable
             if (_process.HasExited) throw new Xunit.Sdk.XunitException($"ck exited with {_process.ExitCode}\n{Output}");
             try
             {
-                if ((await client.GetAsync(HttpUrl + "/health")).IsSuccessStatusCode)
+                if (Netns is not null)
+                {
+                    // Only reachable inside its namespace: curl there.
+                    if (await NetworkNamespaces.Get(Netns, HttpUrl + "/state") is { } text && JsonNode.Parse(text) is { } st && st["id"] is not null)
+                    {
+                        last = st;
+                        if (condition(last)) return last;
+                    }
+                }
+                else if ((await client.GetAsync(HttpUrl + "/health")).IsSuccessStatusCode)
                 {
                     last = JsonNode.Parse(await client.GetStringAsync(HttpUrl + "/state"));
                     if (last is not null && condition(last)) return last;
@@ -80,6 +104,7 @@ public sealed class NodeProcess : IAsyncDisposable
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
+            catch (System.Text.Json.JsonException) { }
             await Task.Delay(200);
         }
         throw new Xunit.Sdk.XunitException($"no {what} at {HttpUrl} within {timeout.TotalSeconds}s; last state: {last?.ToJsonString()[..Math.Min(2000, last.ToJsonString().Length)]}\n{Output}");

@@ -12,6 +12,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
     private readonly string _dir;
     public int Port { get; }
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
+    /// <summary>Through its unix socket: reachable from processes in other network namespaces (a socket file is not in one).</summary>
+    public string SocketConnectionString => $"Host={_dir};Port={Port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
 
     private PrivatePostgres(string dir, int port) { _dir = dir; Port = port; }
 

@@ -14,8 +14,9 @@ namespace ClusterKernel.Agent.Containerizers;
 /// <item>Limits: NONE are enforced (no cgroups here). Cpus and MemoryMb are only recorded in the metadata file.</item>
 /// <item>Recovery: a <c>pid</c> file in the sandbox names the process; a metadata file per container in
 /// <see cref="RuntimeDirectory"/> records who it belongs to (and the process start time, so a reused pid is not
-/// mistaken for the task). After an agent restart the exit status of a recovered process is unknown (it is no longer
-/// our child), so its <see cref="ContainerExit.ExitCode"/> is null.</item>
+/// mistaken for the task). The process we track is a small <c>sh</c> wrapper (with setsid) that runs the command as its
+/// child and writes its exit status to <see cref="ExitStatusFile"/>: after an agent restart (no longer our child) that file
+/// gives the real exit code; only if the wrapper itself was killed is it unknown (<see cref="ContainerExit.ExitCode"/> null).</item>
 /// </list>
 /// </summary>
 public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
@@ -23,6 +24,8 @@ public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid"];
     private static readonly TimeSpan RecoveredPollInterval = TimeSpan.FromMilliseconds(200);
     private const string RedirectPrefix = "exec </dev/null >>stdout 2>>stderr";
+    /// <summary>In the sandbox: the command's exit status, written by the launch wrapper when the command ends.</summary>
+    public const string ExitStatusFile = ".exit_status";
 
     private readonly ConcurrentDictionary<string, Entry> _containers = new();
     private readonly CancellationTokenSource _disposed = new();
@@ -61,7 +64,19 @@ public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
         };
         if (setsid is not null) psi.ArgumentList.Add("/bin/sh");
         psi.ArgumentList.Add("-c");
-        if (launch.Shell)
+        if (setsid is not null)
+        {
+            // The tracked pid is a wrapper shell that runs the command as its child and records its exit status in the sandbox,
+            // so that an agent restarted meanwhile (no longer the parent) still learns it. Kills reach the whole group; the
+            // wrapper only waits on TERM/INT (a caught signal is reset to the default in the child, so the command handles it as
+            // usual and keeps its grace period) and then exits with the command's status: 128+n if a signal ended it.
+            psi.ArgumentList.Add(RedirectPrefix + "; trap : TERM INT; " + (launch.Shell ? "/bin/sh -c \"$1\"" : "\"$@\"")
+                + "; ck_status=$?; echo \"$ck_status\" >" + ExitStatusFile + "; exit \"$ck_status\"");
+            psi.ArgumentList.Add("sh"); // $0
+            psi.ArgumentList.Add(launch.Command);
+            if (!launch.Shell) foreach (var a in launch.Arguments) psi.ArgumentList.Add(a);
+        }
+        else if (launch.Shell)
         {
             psi.ArgumentList.Add(RedirectPrefix + "\n" + launch.Command);
         }
@@ -203,9 +218,15 @@ public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
         }
         KillGroup(entry, Posix.SIGKILL);
         var id = entry.Meta.ContainerId;
-        return entry.KillRequested
-            ? new ContainerExit(id, null, false, true, "Recovered process was killed by request")
-            : new ContainerExit(id, null, false, false, "Recovered process exited; its exit status is unknown after an agent restart");
+        // The wrapper wrote the status before exiting; none if the wrapper itself was killed (or launched without setsid).
+        var code = ReadExitStatus(entry.Meta.Sandbox);
+        if (entry.KillRequested)
+            return new ContainerExit(id, code, false, true, "Recovered process was killed by request");
+        if (code is not { } c)
+            return new ContainerExit(id, null, false, false, "Recovered process exited; its exit status is unknown after an agent restart");
+        return new ContainerExit(id, c, false, false, c > 128 && c < 160
+            ? $"Process terminated by signal {c - 128} (exit status {c})"
+            : $"Process exited with status {c}");
     }
 
     private static void KillGroup(Entry entry, int signal)
@@ -217,6 +238,13 @@ public sealed partial class ProcessContainerizer : IContainerizer, IDisposable
             else if (!entry.Completion.IsCompleted && Posix.IsAlive(pid, entry.Meta.StartTime)) Posix.Kill(pid, signal);
         }
         catch (InvalidOperationException) { /* e.g. EPERM: nothing more we can do here */ }
+    }
+
+    private static int? ReadExitStatus(string sandbox)
+    {
+        try { return int.TryParse(File.ReadAllText(Path.Combine(sandbox, ExitStatusFile)).Trim(), out var code) ? code : null; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     private static int? ReadPidFile(string sandbox)

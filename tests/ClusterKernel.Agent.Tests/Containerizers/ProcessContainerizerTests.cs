@@ -169,7 +169,44 @@ public sealed class ProcessContainerizerTests : IDisposable
         await restarted.KillAsync(live.ContainerId, TimeSpan.FromSeconds(3), CancellationToken.None).WaitAsync(Seconds(8));
         var exit = await restarted.WaitAsync(live.ContainerId, CancellationToken.None).WaitAsync(Seconds(5));
         Assert.True(exit.KilledByRequest);
-        Assert.Null(exit.ExitCode);
+        Assert.Equal(143, exit.ExitCode); // recorded by the launch wrapper: the sleep ended by SIGTERM
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task A_recovered_process_that_exits_reports_its_real_exit_status(int code)
+    {
+        // The command waits for a file so that it ends only after the "agent restart" (a new containerizer).
+        var launch = Launch($"while [ ! -e go ]; do sleep 0.05; done; exit {code}");
+        var started = await _containerizer.LaunchAsync(launch, CancellationToken.None);
+
+        using var restarted = new ProcessContainerizer(_containerizer.RuntimeDirectory);
+        Assert.Single(await restarted.RecoverAsync(_agentId, CancellationToken.None).WaitAsync(Seconds(5)));
+        await File.WriteAllTextAsync(Path.Combine(launch.SandboxDirectory, "go"), "");
+        var exit = await restarted.WaitAsync(launch.ContainerId, CancellationToken.None).WaitAsync(Seconds(10));
+
+        Assert.Equal(code, exit.ExitCode);
+        Assert.False(exit.KilledByRequest);
+        Assert.Equal($"Process exited with status {code}", exit.Message);
+        Assert.Equal(started.Pid, int.Parse(File.ReadAllText(Path.Combine(launch.SandboxDirectory, "pid")).Trim()));
+    }
+
+    [Fact]
+    public async Task The_command_handles_SIGTERM_itself_and_its_exit_status_is_the_one_reported()
+    {
+        // The launch wrapper waits for the command instead of dying at once, so a command's own TERM handler runs to its end.
+        var launch = Launch("trap 'echo bye; exit 7' TERM; touch ready; while :; do sleep 0.05; done");
+        await _containerizer.LaunchAsync(launch, CancellationToken.None);
+        await AwaitCondition(() => File.Exists(Path.Combine(launch.SandboxDirectory, "ready")), TimeSpan.FromSeconds(10), "trap installed");
+
+        await _containerizer.KillAsync(launch.ContainerId, TimeSpan.FromSeconds(10), CancellationToken.None).WaitAsync(Seconds(15));
+        var exit = await _containerizer.WaitAsync(launch.ContainerId, CancellationToken.None).WaitAsync(Seconds(5));
+
+        Assert.True(exit.KilledByRequest);
+        Assert.Equal(7, exit.ExitCode);
+        Assert.Equal("bye\n", await File.ReadAllTextAsync(Path.Combine(launch.SandboxDirectory, "stdout")));
+        Assert.Equal("7\n", await File.ReadAllTextAsync(Path.Combine(launch.SandboxDirectory, ProcessContainerizer.ExitStatusFile)));
     }
 
     [Fact]

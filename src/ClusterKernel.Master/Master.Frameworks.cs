@@ -44,6 +44,7 @@ public sealed partial class Master
         {
             _registry.Apply(e);
             f.Info = info;
+            PublishFramework(f, FrameworkChange.Updated);
             // Offers made for a role the framework left are taken back (Mesos rescinds them too); its tasks keep running.
             foreach (var offer in _state.OffersOfFramework(f.Id).Where(o => !info.Roles.Contains(o.AllocationRole))) Rescind(offer);
             Allocator(a => a.UpdateFramework(f.Id, info, m.SuppressedRoles), allocate: true);
@@ -74,6 +75,7 @@ public sealed partial class Master
     private void NotifyAgentRemoved(AgentId agent)
     {
         foreach (var r in _frameworkRefs.Values) r.Tell(new FrameworkFailure(agent, null, null));
+        PublishAgentRemoved(agent);
     }
 
     // ---------------- maintenance: inverse offers ----------------

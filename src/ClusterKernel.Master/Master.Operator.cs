@@ -77,6 +77,7 @@ public sealed partial class Master
         var available = _registry.IsAvailable(id, agent.Info.Hostname) && agent.Connected;
         if (!available) foreach (var offer in _state.OffersOnAgent(id)) Rescind(offer);
         Allocator(a => a.SetAgentAvailable(id, available), allocate: available);
+        PublishAgent(id, added: false);
     }
 
     private void OnDrainAgent(DrainAgent m)

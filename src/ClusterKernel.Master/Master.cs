@@ -101,6 +101,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         OperationCommands();
         FrameworkExtensionCommands();
         StatusUpdateCommands();
+        OperatorEventCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -211,6 +212,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         foreach (var e in _state.ExecutorsOnAgent(id)) used[e.FrameworkId] = used.GetValueOrDefault(e.FrameworkId, ResourceBag.Empty) + e.Info.Resources;
         Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
         if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
+        PublishAgent(id, added: true);
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
     }
 
@@ -322,6 +324,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 existing.UnregisteredTime = null;
                 Timers.Cancel(FailoverKey(id));
                 Connect(id, m.Framework);
+                PublishFramework(existing, FrameworkChange.Updated);
                 Allocator(a => { a.UpdateFramework(id, info, m.SuppressedRoles); a.ActivateFramework(id); }, allocate: true);
                 m.Framework.Tell(new FrameworkSubscribed(id, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: true));
                 _log.Info("Framework {0} ({1}) re-subscribed", id, info.Name);
@@ -335,6 +338,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             _registry.Apply(e);
             _state.Frameworks[newId] = new FrameworkEntry { Id = newId, Info = withId, Connected = true, RegisteredTime = e.Time };
             Connect(newId, m.Framework);
+            PublishFramework(_state.Frameworks[newId], FrameworkChange.Added);
             Allocator(a => a.AddFramework(newId, withId, new Dictionary<AgentId, ResourceBag>(), active: true, m.SuppressedRoles), allocate: true);
             m.Framework.Tell(new FrameworkSubscribed(newId, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: false));
             _log.Info("Framework {0} ({1}) subscribed with roles {2}", newId, withId.Name, string.Join(",", withId.Roles));
@@ -359,6 +363,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 _registry.Apply(e);
                 f.Connected = false;
                 f.UnregisteredTime = e.Time;
+                PublishFramework(f, FrameworkChange.Updated);
                 foreach (var offer in _state.OffersOfFramework(fwId)) Rescind(offer, notify: false);
                 Allocator(a => a.DeactivateFramework(fwId));
                 ScheduleFailover(fwId, e.Time);
@@ -403,6 +408,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             if (_frameworkRefs.Remove(f.Id, out var fr)) { _frameworkByRef.Remove(fr); Context.Unwatch(fr); fr.Tell(new FrameworkError($"Framework removed: {why}")); }
             foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
             _state.ForgetExecutors(x => x.FrameworkId == f.Id);
+            PublishFramework(f, FrameworkChange.Removed);
             _state.Frameworks.Remove(f.Id);
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);

@@ -76,6 +76,8 @@ public sealed partial class HierarchicalAllocator
                 var fw = fr.Framework;
                 var mask = fw.Revocable ? all : nonRevocable;
                 if (mask == 0 || !MinAllocatable(agent, mask)) continue;
+                // Excluded by the framework's offer constraints: stable until the framework changes them (eligibility bumps).
+                if (fr.Constraint is { } constraint && !constraint.Accepts(agent)) continue;
                 var filtered = false;
                 var filter = default(OfferFilter);
                 if (agent.HasFilter(fw.Slot))

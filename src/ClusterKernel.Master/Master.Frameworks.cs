@@ -63,6 +63,7 @@ public sealed partial class Master
         if (next.Roles.Distinct().Count() != next.Roles.Count) return "'FrameworkInfo.roles' contains duplicates";
         if (!(next.FailoverTimeout >= 0)) return "failover_timeout must not be negative";
         if (TaskShape.Validate(next.TaskShapes) is { } shapes) return shapes;
+        if (next.OfferConstraints?.Validate(next.Roles) is { } constraints) return constraints;
         if (next.User != old.User) return "Updating 'FrameworkInfo.user' is unsupported";
         if (next.Principal != old.Principal) return "Updating 'FrameworkInfo.principal' is unsupported";
         if (next.Checkpoint != old.Checkpoint) return "Updating 'FrameworkInfo.checkpoint' is unsupported";

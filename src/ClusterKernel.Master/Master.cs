@@ -295,6 +295,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
         { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
         if (TaskShape.Validate(info.TaskShapes) is { } badShapes) { m.Framework.Tell(new FrameworkError(badShapes)); return; }
+        if (info.OfferConstraints?.Validate(info.Roles) is { } badConstraints) { m.Framework.Tell(new FrameworkError(badConstraints)); return; }
         if (info.Id is { } removed && _registry.RemovedFrameworks.Contains(removed))
         {
             m.Framework.Tell(new FrameworkError($"Framework {removed} has been removed (torn down or past its failover_timeout): subscribe without an id to start a new one"));

@@ -96,6 +96,12 @@ public sealed partial class Master
     /// In memory only: after a master failover the operator has to drain again (or MARK_AGENT_GONE).</summary>
     private readonly HashSet<AgentId> _goneWhenDrained = new();
 
+    /// <summary>As Mesos' agent does while draining with mark_gone: a task killed there ends TASK_GONE_BY_OPERATOR, not TASK_KILLED
+    /// (the uuid stays, so the framework's acknowledgement still matches the agent's update).</summary>
+    private TaskStatus GoneIfDrained(TaskStatus status) =>
+        status.State == TaskState.TASK_KILLED && status.AgentId is { } agent && _goneWhenDrained.Contains(agent)
+            ? status with { State = TaskState.TASK_GONE_BY_OPERATOR } : status;
+
     private void MarkGoneIfDrained(AgentId id)
     {
         if (!_goneWhenDrained.Contains(id)) return;

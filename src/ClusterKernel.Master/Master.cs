@@ -496,7 +496,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     /// <summary>Applies an agent's status update; returns the status to forward (with the preemption reason when it applies).</summary>
     private TaskStatus ApplyUpdate(StatusUpdate m)
     {
-        var status = PreemptionReason(m.FrameworkId, m.Status);
+        var status = GoneIfDrained(PreemptionReason(m.FrameworkId, m.Status));
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));

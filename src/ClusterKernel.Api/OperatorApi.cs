@@ -401,10 +401,24 @@ public static partial class OperatorApi
             var offset = read["offset"] is { } o ? (long)OperatorJson.Number(o) : 0;
             var length = read["length"] is { } l ? (long)OperatorJson.Number(l) : -1;
             if (offset < 0) return Error(400, "offset must not be negative");
-            var data = await Ask<SandboxFileData>(new ReadSandboxFile(fw, task, file, offset, length));
-            if (data.Error is { } error) return Error(404, error);
-            return Reply("READ_FILE", new JsonObject { ["size"] = data.Size, ["data"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(data.Data)) });
+            // Byte-exact (Response.ReadFile.data is `bytes`): the file's raw bytes in DownloadSandboxFile chunks (one remoting
+            // frame each) up to the length asked, at most ReadFileMaxLength; not ReadSandboxFile, whose data is UTF-8 text.
+            var want = length < 0 ? ReadFileMaxLength : Math.Min(length, ReadFileMaxLength);
+            var bytes = new MemoryStream();
+            long size = 0;
+            while (true)
+            {
+                var chunk = await Ask<SandboxFileChunk>(new DownloadSandboxFile(fw, task, file, offset + bytes.Length));
+                if (chunk.Error is { } error) return Error(404, error);
+                size = chunk.Size;
+                bytes.Write(chunk.Data, 0, (int)Math.Min(chunk.Data.Length, want - bytes.Length));
+                if (chunk.Data.Length == 0 || bytes.Length >= want) break;
+            }
+            return Reply("READ_FILE", new JsonObject { ["size"] = size, ["data"] = Convert.ToBase64String(bytes.GetBuffer(), 0, (int)bytes.Length) });
         }
+
+        /// <summary>At most this much per READ_FILE (1 MiB, as /files/read).</summary>
+        private const long ReadFileMaxLength = 1 << 20;
 
         // ---------------- classic endpoints ----------------
 

@@ -113,4 +113,30 @@ public sealed class OperatorSubscribeTests(ITestOutputHelper output)
         Assert.Equal(states.Select(s => s.ToString()), seen);
         Assert.Equal("TASK_FINISHED", seen[^1]);
     }
+
+    [Fact]
+    public async Task READ_FILE_returns_a_binary_sandbox_file_byte_for_byte()
+    {
+        await using var master = await TestCluster.StartMaster(TestCluster.TempDir("master"));
+        await using var agent = await TestCluster.StartAgent(master, TestCluster.TempDir("agent"));
+        await TestCluster.AwaitAgents(master, 1);
+        await using var fw = await SchedulerHttpClient.Subscribe(master.HttpUrl!, new FrameworkInfo { Name = "binary", User = "root" });
+        var offer = (await fw.Next<ResourceOffers>()).Offers.First();
+        var task = new TaskInfo
+        {
+            Name = "bin", TaskId = new TaskId("bin-1"), AgentId = offer.AgentId, Resources = Res.Parse("cpus:0.1;mem:32"),
+            Command = new CommandInfo { Value = @"printf '\377\000\303\050ab\n' > out.bin" },
+        };
+        Assert.Equal(202, await fw.Call(new AcceptOffers(fw.FrameworkId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null)));
+        TaskState last;
+        do last = (await fw.NextUpdate(task.TaskId)).State; while (!last.IsTerminal());
+        Assert.Equal(TaskState.TASK_FINISHED, last);
+
+        using var http = new HttpClient { BaseAddress = new Uri(master.HttpUrl!), Timeout = TimeSpan.FromSeconds(15) };
+        var body = """{"type":"READ_FILE","read_file":{"path":""" + $"\"{fw.FrameworkId.Value}/bin-1/out.bin\"" + ""","offset":1}}""";
+        using var response = await http.PostAsync(OperatorApi.Path, new StringContent(body, Encoding.UTF8, "application/json"));
+        var read = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["read_file"]!;
+        Assert.Equal(new byte[] { 0x00, 0xC3, 0x28, (byte)'a', (byte)'b', (byte)'\n' }, Convert.FromBase64String((string)read["data"]!));
+        Assert.Equal(7, (long?)read["size"]);
+    }
 }

@@ -157,23 +157,27 @@ public static class OperatorJson
         ["orphan_tasks"] = new JsonArray(),
     };
 
-    /// <summary>Every live task runs under its own command executor, whose id is the task id (as Mesos' command executor).</summary>
+    /// <summary>The executors the master knows, as Mesos' master: those of task groups (DEFAULT) and TaskInfo.executor; command
+    /// tasks' executors are the agent's business and are not listed (Mesos' master does not know them either).</summary>
     public static JsonObject GetExecutors(ClusterState s) => new()
     {
-        ["executors"] = Array(s.Tasks.Where(t => !t.State.IsTerminal()).Select(t => (JsonNode)new JsonObject
-        {
-            ["executor_info"] = new JsonObject
-            {
-                ["type"] = "DEFAULT",
-                ["executor_id"] = Id(t.Id.Value),
-                ["framework_id"] = Id(t.FrameworkId.Value),
-                ["name"] = "Command Executor (Task: " + t.Id.Value + ")",
-                ["resources"] = new JsonArray(),
-            },
-            ["agent_id"] = Id(t.AgentId.Value),
-        })),
+        ["executors"] = Array(s.Executors.Select(e => (JsonNode)new JsonObject { ["executor_info"] = ExecutorInfo(e), ["agent_id"] = Id(e.AgentId.Value) })),
         ["orphan_executors"] = new JsonArray(),
     };
+
+    /// <summary>v1 ExecutorInfo.</summary>
+    public static JsonObject ExecutorInfo(ExecutorView e)
+    {
+        var o = new JsonObject
+        {
+            ["type"] = e.Info.Type,
+            ["executor_id"] = Id(e.Info.ExecutorId.Value),
+            ["framework_id"] = Id(e.FrameworkId.Value),
+            ["resources"] = Resources(e.Info.Resources),
+        };
+        if (e.Info.Name is { } name) o["name"] = name;
+        return o;
+    }
 
     public static JsonObject GetState(ClusterState s, MaintenanceView? m) => new()
     {

@@ -250,5 +250,8 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
             f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
         Frameworks.Values.SelectMany(f => f.Tasks.Values.Concat(f.Completed)).Select(t => t.View ??= new TaskView(t.Info.TaskId, t.Info.Name, t.FrameworkId,
             t.AgentId, t.State, t.Info.Resources, t.Statuses(), t.Info.Container?.DockerImage)).ToList(),
-        Offers.Values.ToList());
+        Offers.Values.ToList())
+    {
+        Executors = Executors.Values.Select(e => new ExecutorView(e.FrameworkId, e.AgentId, e.Info, e.Tasks.ToList())).ToList(),
+    };
 }

@@ -196,7 +196,9 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Contains(task["resources"]!.AsArray(), r => (string?)r!["name"] == "mem" && (double?)r["scalar"]!["value"] == 256);
         Assert.Equal("t0", (string?)Assert.Single(s["get_tasks"]!["completed_tasks"]!.AsArray())!["task_id"]!["value"]);
         var executor = Assert.Single(s["get_executors"]!["executors"]!.AsArray())!;
-        Assert.Equal("t1", (string?)executor["executor_info"]!["executor_id"]!["value"]);
+        Assert.Equal("ex-1", (string?)executor["executor_info"]!["executor_id"]!["value"]);
+        Assert.Equal(("DEFAULT", "group", "fw-1"), ((string?)executor["executor_info"]!["type"], (string?)executor["executor_info"]!["name"], (string?)executor["executor_info"]!["framework_id"]!["value"]));
+        Assert.Contains(executor["executor_info"]!["resources"]!.AsArray(), r => (string?)r!["name"] == "mem" && (double?)r["scalar"]!["value"] == 32);
         Assert.Equal("agent-1", (string?)executor["agent_id"]!["value"]);
     }
 

@@ -83,6 +83,8 @@ public sealed partial class HierarchicalAllocator
                 ref var min = ref revocable ? ref minAll : ref minNonRevocable;
                 if (min < 0) min = MinAllocatable(agent, mask) ? 1 : 0;
                 if (min == 0) continue;
+                // Excluded by the framework's offer constraints: stable until the framework changes them (eligibility bumps).
+                if (fr.Constraint is { } constraint && !constraint.Accepts(agent)) continue;
                 var filtered = false;
                 var refused = -1;
                 if (agent.HasFilter(fw.Slot))

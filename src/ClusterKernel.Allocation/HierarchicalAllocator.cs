@@ -74,6 +74,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         foreach (var (agentId, res) in used)
             if (_agents.TryGetValue(agentId, out var agent)) Track(fw, fw.Roles[0], agent, ToPools(agent, res), fromFree: false, owned: true);
         ApplyDeclaredShapes(fw, previous: null);
+        ApplyOfferConstraints(fw);
         _eligibility++;
     }
 
@@ -85,6 +86,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         ApplyDeclaredShapes(fw, previous);
         foreach (var fr in fw.Roles) fr.Subscribed = info.Roles.Contains(fr.Role.Name);
         Subscribe(fw, info.Roles, suppressedRoles);
+        ApplyOfferConstraints(fw);
         _eligibility++;
     }
 
@@ -127,6 +129,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
         {
             fr.Role.Frameworks.Remove(fr.Handle);
             fr.Role.ByHandle[fr.Handle] = null;
+            _constrained.Remove(fr);
         }
         _frameworks.Remove(id);
         _slots[fw.Slot] = null;
@@ -186,7 +189,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     public void AddAgent(AgentId id, AgentInfo info, Res total, IReadOnlyDictionary<FrameworkId, Res> used)
     {
         if (_agents.ContainsKey(id)) throw new InvalidOperationException($"agent {id} already added");
-        var agent = new AgentState(id) { ListIndex = _agentList.Count };
+        var agent = new AgentState(id) { ListIndex = _agentList.Count, Hostname = info.Hostname, Attributes = info.Attributes };
         _agents[id] = agent;
         _agentList.Add(agent);
         var totals = ToPools(agent, total);
@@ -214,6 +217,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     public void RemoveAgent(AgentId id)
     {
         if (!_agents.Remove(id, out var agent)) return;
+        ForgetConstraintResults(agent);
         foreach (var (slot, allocations) in agent.Allocations)
         {
             var fw = _slots[slot]!;

@@ -94,7 +94,23 @@ public static class MesosStateJson
             ["tasks"] = Array(tasks.Where(t => !t.State.IsTerminal()).Select(Task)),
             ["completed_tasks"] = Array(tasks.Where(t => t.State.IsTerminal()).Select(Task)),
             ["offers"] = Array(state.Offers.Where(o => o.FrameworkId == f.Id).Select(OfferJson)),
+            ["executors"] = Array(state.Executors.Where(e => e.FrameworkId == f.Id).Select(Executor)),
         };
+    }
+
+    /// <summary>An executor as Mesos' master /state writes it (model(ExecutorInfo) plus slave_id and type).</summary>
+    private static JsonObject Executor(ExecutorView e)
+    {
+        var o = new JsonObject
+        {
+            ["executor_id"] = e.Info.ExecutorId.Value,
+            ["framework_id"] = e.FrameworkId.Value,
+            ["slave_id"] = e.AgentId.Value,
+            ["type"] = e.Info.Type,
+            ["resources"] = ResourcesJson(e.Info.Resources),
+        };
+        if (e.Info.Name is { } name) o["name"] = name;
+        return o;
     }
 
     internal static JsonObject Task(TaskView t)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 using ClusterKernel.Protocol;
@@ -24,12 +25,11 @@ public static partial class OperatorApi
     /// <summary>At most this many SUBSCRIBE streams at once (Mesos' limit); more get 503.</summary>
     public const int MaxSubscribers = 1000;
 
-    /// <param name="pollInterval">How often a SUBSCRIBE stream polls the master's state to derive events (default 500 ms).</param>
     /// <param name="heartbeatInterval">HEARTBEAT events on SUBSCRIBE streams (default 15 s, as Mesos).</param>
     public static void MapOperatorApi(this WebApplication app, IActorRef master, ActorSystem system, TimeSpan timeout,
-        TimeSpan? pollInterval = null, TimeSpan? heartbeatInterval = null)
+        TimeSpan? heartbeatInterval = null)
     {
-        var h = new Handlers(master, system, timeout, app.Lifetime.ApplicationStopping, pollInterval ?? TimeSpan.FromMilliseconds(500), heartbeatInterval ?? TimeSpan.FromSeconds(15));
+        var h = new Handlers(master, system, timeout, app.Lifetime.ApplicationStopping, heartbeatInterval ?? TimeSpan.FromSeconds(15));
         app.MapPost(Path, h.Call);
 
         app.MapGet("/frameworks", h.Frameworks);
@@ -64,10 +64,13 @@ public static partial class OperatorApi
     internal static IResult Json(JsonNode node, int status = 200) => Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, status);
     internal static IResult Error(int status, string message) => Json(new JsonObject { ["message"] = message }, status);
 
-    private sealed partial class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, CancellationToken stopping, TimeSpan pollInterval, TimeSpan heartbeatInterval)
+    private sealed partial class Handlers(IActorRef master, ActorSystem system, TimeSpan timeout, CancellationToken stopping, TimeSpan heartbeatInterval)
     {
         private int _subscribers;
-        private readonly TimeSpan _poll = pollInterval, _heartbeat = heartbeatInterval;
+        private readonly TimeSpan _heartbeat = heartbeatInterval;
+        internal IActorRef Master => master;
+        internal ActorSystem Actors => system;
+        internal TimeSpan Timeout => timeout;
         // Streams end when the server stops, so that a subscriber never holds up the node's shutdown.
         private readonly CancellationToken _stopping = stopping;
 
@@ -283,11 +286,15 @@ public static partial class OperatorApi
         // ---------------- SUBSCRIBE ----------------
 
         /// <summary>
-        /// The operator event stream, RecordIO-framed ("LENGTH\nJSON"): SUBSCRIBED with the full state, then events derived by
-        /// diffing the master's state every poll interval, and HEARTBEAT every heartbeat interval. Ends when the client goes.
+        /// The operator event stream, RecordIO-framed ("LENGTH\nJSON"): SUBSCRIBED with the state, then the events the master
+        /// pushes as it makes each change (see <see cref="OperatorEventSubscriber"/>), and HEARTBEAT every heartbeat interval.
+        /// Ends when the client goes, the server stops, or the master it subscribed to terminates.
         /// </summary>
         private sealed class Subscription(Handlers h) : IResult
         {
+            /// <summary>Records buffered for a client that does not read; beyond, its stream ends.</summary>
+            private const int MaxBuffered = 100_000;
+
             public async Task ExecuteAsync(HttpContext ctx)
             {
                 if (Interlocked.Increment(ref h._subscribers) > MaxSubscribers)
@@ -296,37 +303,31 @@ public static partial class OperatorApi
                     await Error(503, "too many subscribers").ExecuteAsync(ctx);
                     return;
                 }
+                var channel = Channel.CreateBounded<object>(new BoundedChannelOptions(MaxBuffered) { SingleReader = true, SingleWriter = true });
+                var subscriber = h.Actors.ActorOf(OperatorEventSubscriber.Props(h.Master, channel.Writer, h._heartbeat, h.Timeout));
                 try
                 {
                     using var streaming = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, h._stopping);
                     var aborted = streaming.Token;
-                    var (s, m) = (h.State(), h.Maintenance());
-                    var state = await s;
-                    var maintenance = await m;
+                    OperatorSubscribed first;
+                    try { first = (OperatorSubscribed)await channel.Reader.ReadAsync(aborted); }
+                    catch (Exception e) when (e is TimeoutException or ChannelClosedException)
+                    {
+                        await Error(503, "master not reachable").ExecuteAsync(ctx);
+                        return;
+                    }
                     ctx.Response.StatusCode = 200;
                     ctx.Response.ContentType = "application/json";
-                    await Write(ctx, OperatorEvents.Subscribed(state, maintenance, h._heartbeat.TotalSeconds), aborted);
-                    var nextHeartbeat = DateTime.UtcNow + h._heartbeat;
-                    while (!aborted.IsCancellationRequested)
-                    {
-                        await Task.Delay(h._poll, aborted);
-                        ClusterState next;
-                        try { next = await h.State(); }
-                        catch (AskTimeoutException) { continue; } // master unreachable for now: keep the stream, heartbeats go on
-                        finally
-                        {
-                            if (DateTime.UtcNow >= nextHeartbeat)
-                            {
-                                await Write(ctx, OperatorEvents.Heartbeat(), aborted);
-                                nextHeartbeat = DateTime.UtcNow + h._heartbeat;
-                            }
-                        }
-                        foreach (var e in OperatorEvents.Diff(state, next)) await Write(ctx, e, aborted);
-                        state = next;
-                    }
+                    await Write(ctx, OperatorEvents.Subscribed(first.State, first.Maintenance, h._heartbeat.TotalSeconds), aborted);
+                    await foreach (var item in channel.Reader.ReadAllAsync(aborted))
+                        await Write(ctx, item is IOperatorEvent e ? OperatorEvents.Of(e) : OperatorEvents.Heartbeat(), aborted);
                 }
-                catch (Exception e) when (e is OperationCanceledException or IOException) { } // the subscriber went away, or the server is stopping
-                finally { Interlocked.Decrement(ref h._subscribers); }
+                catch (Exception e) when (e is OperationCanceledException or IOException or ChannelClosedException or TimeoutException or InvalidOperationException) { } // the subscriber or the master went away, or the server is stopping
+                finally
+                {
+                    h.Actors.Stop(subscriber);
+                    Interlocked.Decrement(ref h._subscribers);
+                }
             }
 
             private static async Task Write(HttpContext ctx, JsonNode e, CancellationToken ct)
@@ -400,10 +401,24 @@ public static partial class OperatorApi
             var offset = read["offset"] is { } o ? (long)OperatorJson.Number(o) : 0;
             var length = read["length"] is { } l ? (long)OperatorJson.Number(l) : -1;
             if (offset < 0) return Error(400, "offset must not be negative");
-            var data = await Ask<SandboxFileData>(new ReadSandboxFile(fw, task, file, offset, length));
-            if (data.Error is { } error) return Error(404, error);
-            return Reply("READ_FILE", new JsonObject { ["size"] = data.Size, ["data"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(data.Data)) });
+            // Byte-exact (Response.ReadFile.data is `bytes`): the file's raw bytes in DownloadSandboxFile chunks (one remoting
+            // frame each) up to the length asked, at most ReadFileMaxLength; not ReadSandboxFile, whose data is UTF-8 text.
+            var want = length < 0 ? ReadFileMaxLength : Math.Min(length, ReadFileMaxLength);
+            var bytes = new MemoryStream();
+            long size = 0;
+            while (true)
+            {
+                var chunk = await Ask<SandboxFileChunk>(new DownloadSandboxFile(fw, task, file, offset + bytes.Length));
+                if (chunk.Error is { } error) return Error(404, error);
+                size = chunk.Size;
+                bytes.Write(chunk.Data, 0, (int)Math.Min(chunk.Data.Length, want - bytes.Length));
+                if (chunk.Data.Length == 0 || bytes.Length >= want) break;
+            }
+            return Reply("READ_FILE", new JsonObject { ["size"] = size, ["data"] = Convert.ToBase64String(bytes.GetBuffer(), 0, (int)bytes.Length) });
         }
+
+        /// <summary>At most this much per READ_FILE (1 MiB, as /files/read).</summary>
+        private const long ReadFileMaxLength = 1 << 20;
 
         // ---------------- classic endpoints ----------------
 

@@ -157,23 +157,27 @@ public static class OperatorJson
         ["orphan_tasks"] = new JsonArray(),
     };
 
-    /// <summary>Every live task runs under its own command executor, whose id is the task id (as Mesos' command executor).</summary>
+    /// <summary>The executors the master knows, as Mesos' master: those of task groups (DEFAULT) and TaskInfo.executor; command
+    /// tasks' executors are the agent's business and are not listed (Mesos' master does not know them either).</summary>
     public static JsonObject GetExecutors(ClusterState s) => new()
     {
-        ["executors"] = Array(s.Tasks.Where(t => !t.State.IsTerminal()).Select(t => (JsonNode)new JsonObject
-        {
-            ["executor_info"] = new JsonObject
-            {
-                ["type"] = "DEFAULT",
-                ["executor_id"] = Id(t.Id.Value),
-                ["framework_id"] = Id(t.FrameworkId.Value),
-                ["name"] = "Command Executor (Task: " + t.Id.Value + ")",
-                ["resources"] = new JsonArray(),
-            },
-            ["agent_id"] = Id(t.AgentId.Value),
-        })),
+        ["executors"] = Array(s.Executors.Select(e => (JsonNode)new JsonObject { ["executor_info"] = ExecutorInfo(e), ["agent_id"] = Id(e.AgentId.Value) })),
         ["orphan_executors"] = new JsonArray(),
     };
+
+    /// <summary>v1 ExecutorInfo.</summary>
+    public static JsonObject ExecutorInfo(ExecutorView e)
+    {
+        var o = new JsonObject
+        {
+            ["type"] = e.Info.Type,
+            ["executor_id"] = Id(e.Info.ExecutorId.Value),
+            ["framework_id"] = Id(e.FrameworkId.Value),
+            ["resources"] = Resources(e.Info.Resources),
+        };
+        if (e.Info.Name is { } name) o["name"] = name;
+        return o;
+    }
 
     public static JsonObject GetState(ClusterState s, MaintenanceView? m) => new()
     {
@@ -374,59 +378,5 @@ public static class OperatorJson
             sb.Append("# TYPE ").Append(p).Append(" gauge\n").Append(p).Append(' ').Append(text).Append('\n');
         }
         return sb.ToString();
-    }
-}
-
-/// <summary>Operator events (master.proto Event) derived by comparing two <see cref="ClusterState"/> snapshots. Pure.</summary>
-public static class OperatorEvents
-{
-    public static JsonObject Event(string type, JsonObject payload) => new() { ["type"] = type, [type.ToLowerInvariant()] = payload };
-
-    public static JsonObject Subscribed(ClusterState s, MaintenanceView? m, double heartbeatSeconds) =>
-        Event("SUBSCRIBED", new JsonObject { ["get_state"] = OperatorJson.GetState(s, m), ["heartbeat_interval_seconds"] = heartbeatSeconds });
-
-    public static JsonObject Heartbeat() => new() { ["type"] = "HEARTBEAT" };
-
-    /// <summary>
-    /// FRAMEWORK_ADDED/UPDATED/REMOVED, AGENT_ADDED/REMOVED, TASK_ADDED, TASK_UPDATED (one per task whose state or number of
-    /// statuses changed). A task first seen gives TASK_ADDED only: its Task carries its current state. Changes that come and go
-    /// between two snapshots are not seen.
-    /// </summary>
-    public static IEnumerable<JsonObject> Diff(ClusterState before, ClusterState after)
-    {
-        var oldFrameworks = before.Frameworks.ToDictionary(f => f.Id);
-        var newFrameworks = after.Frameworks.ToDictionary(f => f.Id);
-        foreach (var f in after.Frameworks)
-        {
-            if (!oldFrameworks.TryGetValue(f.Id, out var old))
-                yield return Event("FRAMEWORK_ADDED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
-            else if (old.Active != f.Active || old.Connected != f.Connected || old.Name != f.Name || !old.Roles.SequenceEqual(f.Roles) || old.FailoverTimeout != f.FailoverTimeout)
-                yield return Event("FRAMEWORK_UPDATED", new JsonObject { ["framework"] = OperatorJson.Framework(f) });
-        }
-        var oldAgents = before.Agents.Select(a => a.Id).ToHashSet();
-        foreach (var a in after.Agents.Where(a => !oldAgents.Contains(a.Id)))
-            yield return Event("AGENT_ADDED", new JsonObject { ["agent"] = OperatorJson.Agent(a, null) });
-
-        var oldTasks = before.Tasks.ToDictionary(t => (t.FrameworkId, t.Id));
-        foreach (var t in after.Tasks)
-        {
-            if (!oldTasks.TryGetValue((t.FrameworkId, t.Id), out var old))
-                yield return Event("TASK_ADDED", new JsonObject { ["task"] = OperatorJson.Task(t) });
-            else if (old.State != t.State || old.Statuses.Count != t.Statuses.Count)
-            {
-                var status = t.Statuses.Count > 0 ? OperatorJson.Status(t.Statuses[^1], t.AgentId)
-                    : new JsonObject { ["task_id"] = OperatorJson.Id(t.Id.Value), ["state"] = t.State.ToString(), ["agent_id"] = OperatorJson.Id(t.AgentId.Value) };
-                yield return Event("TASK_UPDATED", new JsonObject
-                {
-                    ["framework_id"] = OperatorJson.Id(t.FrameworkId.Value), ["status"] = status, ["state"] = t.State.ToString(),
-                });
-            }
-        }
-
-        var newAgents = after.Agents.Select(a => a.Id).ToHashSet();
-        foreach (var a in before.Agents.Where(a => !newAgents.Contains(a.Id)))
-            yield return Event("AGENT_REMOVED", new JsonObject { ["agent_id"] = OperatorJson.Id(a.Id.Value) });
-        foreach (var f in before.Frameworks.Where(f => !newFrameworks.ContainsKey(f.Id)))
-            yield return Event("FRAMEWORK_REMOVED", new JsonObject { ["framework_info"] = OperatorJson.Framework(f)["framework_info"]!.DeepClone() });
     }
 }

@@ -48,7 +48,8 @@ public static partial class SchedulerJson
         if (info.Id is { } inner && inner != id)
             throw new SchedulerJsonException($"'framework_id' ({id}) differs from 'update_framework.framework_info.id' ({inner})");
         var suppressed = OptArr(u, "suppressed_roles", "update_framework")?.Select((r, i) => Str(r, $"update_framework.suppressed_roles[{i}]")).ToList();
-        return new UpdateFramework(id, info with { Id = id }, suppressed);
+        // Absent offer_constraints clear them, as Mesos' UPDATE_FRAMEWORK replaces them whole.
+        return new UpdateFramework(id, info with { Id = id, OfferConstraints = ParseOfferConstraints(u, "update_framework") }, suppressed);
     }
 
     private static FrameworkToExecutorMessage ParseMessage(FrameworkId id, JsonObject m) =>
@@ -66,6 +67,7 @@ public static partial class SchedulerJson
             case UpdateFramework u:
                 var uf = new JsonObject { ["framework_info"] = WriteFrameworkInfo(u.Info) };
                 if (u.SuppressedRoles is { } sr) uf["suppressed_roles"] = StrArray(sr);
+                WriteOfferConstraints(uf, u.Info.OfferConstraints);
                 o["update_framework"] = uf;
                 break;
             case FrameworkToExecutorMessage m:

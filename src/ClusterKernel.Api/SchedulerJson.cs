@@ -68,6 +68,7 @@ public static partial class SchedulerJson
                 throw new SchedulerJsonException($"'framework_id' ({top}) differs from 'subscribe.framework_info.id' ({inner})");
             if (info.Id is null && fwId is not null) info = info with { Id = fwId };
             var suppressed = OptArr(sub, "suppressed_roles", "subscribe")?.Select((r, i) => Str(r, $"subscribe.suppressed_roles[{i}]")).ToList();
+            info = info with { OfferConstraints = ParseOfferConstraints(sub, "subscribe") };
             return new SchedulerCall(type, info.Id, new SubscribeCall(info, suppressed));
         }
 
@@ -161,6 +162,7 @@ public static partial class SchedulerJson
                 if (s.Info.Id is { } fid) o["framework_id"] = IdJson(fid.Value);
                 var sub = new JsonObject { ["framework_info"] = WriteFrameworkInfo(s.Info) };
                 if (s.SuppressedRoles is { } sr) sub["suppressed_roles"] = StrArray(sr);
+                WriteOfferConstraints(sub, s.Info.OfferConstraints);
                 o["subscribe"] = sub;
                 break;
             case AcceptOffers a:

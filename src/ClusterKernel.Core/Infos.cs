@@ -30,6 +30,9 @@ public sealed record FrameworkInfo
     /// <summary>ClusterKernel extension (JSON <c>task_shapes</c>): what the framework's tasks look like. With the master's
     /// shape-aware offers on, its offers are cut to fit these shapes instead of holding a whole agent. Empty: Mesos' whole-agent offers.</summary>
     public IReadOnlyList<TaskShape> TaskShapes { get; init; } = Array.Empty<TaskShape>();
+    /// <summary>Mesos' offer_constraints, given with SUBSCRIBE / UPDATE_FRAMEWORK (not part of Mesos' FrameworkInfo; kept here so
+    /// they persist and reach the allocator with the framework). Null: no constraints.</summary>
+    public OfferConstraints? OfferConstraints { get; init; }
 
     public bool Has(string capability) => Capabilities.Contains(capability);
 }

@@ -44,6 +44,7 @@ public sealed partial class Master
         {
             _registry.Apply(e);
             f.Info = info;
+            PublishFramework(f, FrameworkChange.Updated);
             // Offers made for a role the framework left are taken back (Mesos rescinds them too); its tasks keep running.
             foreach (var offer in _state.OffersOfFramework(f.Id).Where(o => !info.Roles.Contains(o.AllocationRole))) Rescind(offer);
             Allocator(a => a.UpdateFramework(f.Id, info, m.SuppressedRoles), allocate: true);
@@ -62,6 +63,7 @@ public sealed partial class Master
         if (next.Roles.Distinct().Count() != next.Roles.Count) return "'FrameworkInfo.roles' contains duplicates";
         if (!(next.FailoverTimeout >= 0)) return "failover_timeout must not be negative";
         if (TaskShape.Validate(next.TaskShapes) is { } shapes) return shapes;
+        if (next.OfferConstraints?.Validate(next.Roles) is { } constraints) return constraints;
         if (next.User != old.User) return "Updating 'FrameworkInfo.user' is unsupported";
         if (next.Principal != old.Principal) return "Updating 'FrameworkInfo.principal' is unsupported";
         if (next.Checkpoint != old.Checkpoint) return "Updating 'FrameworkInfo.checkpoint' is unsupported";
@@ -74,6 +76,7 @@ public sealed partial class Master
     private void NotifyAgentRemoved(AgentId agent)
     {
         foreach (var r in _frameworkRefs.Values) r.Tell(new FrameworkFailure(agent, null, null));
+        PublishAgentRemoved(agent);
     }
 
     // ---------------- maintenance: inverse offers ----------------

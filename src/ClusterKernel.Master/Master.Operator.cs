@@ -77,6 +77,7 @@ public sealed partial class Master
         var available = _registry.IsAvailable(id, agent.Info.Hostname) && agent.Connected;
         if (!available) foreach (var offer in _state.OffersOnAgent(id)) Rescind(offer);
         Allocator(a => a.SetAgentAvailable(id, available), allocate: available);
+        PublishAgent(id, added: false);
     }
 
     private void OnDrainAgent(DrainAgent m)
@@ -97,6 +98,12 @@ public sealed partial class Master
         foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal()).ToList())
             agent.Tell(new KillTaskOnAgent(t.FrameworkId, t.Info.TaskId, gracePeriodSeconds));
     }
+
+    /// <summary>As Mesos' agent does while draining with mark_gone: a task killed there ends TASK_GONE_BY_OPERATOR, not TASK_KILLED
+    /// (the uuid stays, so the framework's acknowledgement still matches the agent's update).</summary>
+    private TaskStatus GoneIfDrained(TaskStatus status) =>
+        status.State == TaskState.TASK_KILLED && status.AgentId is { } agent && _registry.GoneWhenDrained.Contains(agent)
+            ? status with { State = TaskState.TASK_GONE_BY_OPERATOR } : status;
 
     /// <summary>Agents drained with mark_gone (kept in the registry) are marked gone once none of their tasks is left (terminal and acknowledged).</summary>
     private void MarkGoneIfDrained(AgentId id)

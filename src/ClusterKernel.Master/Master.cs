@@ -102,6 +102,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         FrameworkExtensionCommands();
         StatusUpdateCommands();
         PauseFenceCommands();
+        OperatorEventCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -222,6 +223,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         foreach (var e in _state.ExecutorsOnAgent(id)) used[e.FrameworkId] = used.GetValueOrDefault(e.FrameworkId, ResourceBag.Empty) + e.Info.Resources;
         Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
         if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
+        PublishAgent(id, added: true);
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
     }
 
@@ -311,6 +313,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (info.Roles.Count == 0 || info.Roles.Any(r => !ClusterKernel.Resources.Roles.IsValid(r)))
         { m.Framework.Tell(new FrameworkError($"Invalid roles: {string.Join(",", info.Roles)}")); return; }
         if (TaskShape.Validate(info.TaskShapes) is { } badShapes) { m.Framework.Tell(new FrameworkError(badShapes)); return; }
+        if (info.OfferConstraints?.Validate(info.Roles) is { } badConstraints) { m.Framework.Tell(new FrameworkError(badConstraints)); return; }
         if (info.Id is { } removed && _registry.RemovedFrameworks.Contains(removed))
         {
             m.Framework.Tell(new FrameworkError($"Framework {removed} has been removed (torn down or past its failover_timeout): subscribe without an id to start a new one"));
@@ -340,6 +343,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 existing.UnregisteredTime = null;
                 Timers.Cancel(FailoverKey(id));
                 Connect(id, m.Framework);
+                PublishFramework(existing, FrameworkChange.Updated);
                 Allocator(a => { a.UpdateFramework(id, info, m.SuppressedRoles); a.ActivateFramework(id); }, allocate: true);
                 m.Framework.Tell(new FrameworkSubscribed(id, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: true));
                 _log.Info("Framework {0} ({1}) re-subscribed", id, info.Name);
@@ -353,6 +357,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             _registry.Apply(e);
             _state.Frameworks[newId] = new FrameworkEntry { Id = newId, Info = withId, Connected = true, RegisteredTime = e.Time };
             Connect(newId, m.Framework);
+            PublishFramework(_state.Frameworks[newId], FrameworkChange.Added);
             Allocator(a => a.AddFramework(newId, withId, new Dictionary<AgentId, ResourceBag>(), active: true, m.SuppressedRoles), allocate: true);
             m.Framework.Tell(new FrameworkSubscribed(newId, Self, _settings.FrameworkHeartbeatInterval.TotalSeconds, Resubscribed: false));
             _log.Info("Framework {0} ({1}) subscribed with roles {2}", newId, withId.Name, string.Join(",", withId.Roles));
@@ -377,6 +382,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 _registry.Apply(e);
                 f.Connected = false;
                 f.UnregisteredTime = e.Time;
+                PublishFramework(f, FrameworkChange.Updated);
                 foreach (var offer in _state.OffersOfFramework(fwId)) Rescind(offer, notify: false);
                 Allocator(a => a.DeactivateFramework(fwId));
                 ScheduleFailover(fwId, e.Time);
@@ -422,6 +428,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
             _state.ForgetExecutors(x => x.FrameworkId == f.Id);
             foreach (var t in f.Tasks.Keys) ForgetPreemption(f.Id, t);
+            PublishFramework(f, FrameworkChange.Removed);
             _state.Frameworks.Remove(f.Id);
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);
@@ -514,7 +521,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     /// <summary>Applies an agent's status update; returns the status to forward (with the preemption reason when it applies).</summary>
     private TaskStatus ApplyUpdate(StatusUpdate m)
     {
-        var status = PreemptionReason(m.FrameworkId, m.Status);
+        var status = GoneIfDrained(PreemptionReason(m.FrameworkId, m.Status));
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));

@@ -211,6 +211,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         f.Used += info.Resources;
         if (Agents.TryGetValue(info.AgentId, out var a)) a.Used += info.Resources;
         if (info.Executor is { } executor && !state.IsTerminal()) TrackExecutor(fw, info.AgentId, executor, info.TaskId, role);
+        TaskAdded?.Invoke(entry);
         return entry;
     }
 
@@ -219,9 +220,11 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
     {
         if (!Frameworks.TryGetValue(fw, out var f) || !f.Tasks.TryGetValue(status.TaskId, out var task)) return null;
         var wasTerminal = task.State.IsTerminal();
+        var changed = task.State != status.State;
         task.State = status.State;
         task.AddStatus(status);
         task.View = null;
+        if (changed) TaskStateChanged?.Invoke(task);
         if (wasTerminal || !status.State.IsTerminal()) return null;
         var freed = task.Info.Resources + ReleaseExecutorIfDone(fw, task);
         f.Used -= task.Info.Resources;
@@ -282,6 +285,9 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         return new ClusterState(epoch, startTime, now, agents,
             Frameworks.Values.Select(f => new FrameworkView(f.Id, f.Info.Name, f.Info.Roles, f.Connected, f.Connected, f.Info.FailoverTimeout,
                 f.Used, f.Offered, f.RegisteredTime, f.UnregisteredTime)).ToList(),
-            tasks, Offers.Values.ToList());
+            tasks, Offers.Values.ToList())
+        {
+            Executors = Executors.Values.Select(e => new ExecutorView(e.FrameworkId, e.AgentId, e.Info, e.Tasks.ToList())).ToList(),
+        };
     }
 }

@@ -11,7 +11,13 @@ public sealed record ClusterState(
     IReadOnlyList<AgentView> Agents,
     IReadOnlyList<FrameworkView> Frameworks,
     IReadOnlyList<TaskView> Tasks,
-    IReadOnlyList<Offer> Offers) : IClusterMessage;
+    IReadOnlyList<Offer> Offers) : IClusterMessage
+{
+    /// <summary>Executors the master knows (LAUNCH_GROUP's default executors, TaskInfo.executor): as Mesos, not command executors.</summary>
+    public IReadOnlyList<ExecutorView> Executors { get; init; } = Array.Empty<ExecutorView>();
+}
+
+public sealed record ExecutorView(FrameworkId FrameworkId, AgentId AgentId, ExecutorInfo Info, IReadOnlyList<TaskId> Tasks);
 
 public sealed record AgentView(AgentId Id, string Hostname, Resources.Resources Resources, Resources.Resources Used, Resources.Resources Offered,
     IReadOnlyDictionary<string, string> Attributes, bool Active, double RegisteredTime);

@@ -26,7 +26,13 @@ public sealed class MesosStateJsonSpec
                 new TaskView(new TaskId("t1"), "web", fid, agent, TaskState.TASK_RUNNING, Res.Parse("cpus:1;mem:256"), new[] { running }, "alpine:3"),
                 new TaskView(new TaskId("t0"), "old", fid, agent, TaskState.TASK_FINISHED, Res.Parse("cpus:1;mem:256"), Array.Empty<TaskStatus>(), null),
             },
-            new[] { Samples.Offer("o1", "cpus:1") with { FrameworkId = fid } });
+            new[] { Samples.Offer("o1", "cpus:1") with { FrameworkId = fid } })
+        {
+            Executors = new[]
+            {
+                new ExecutorView(fid, agent, new ExecutorInfo { ExecutorId = new ExecutorId("ex-1"), Name = "group", Resources = Res.Parse("cpus:0.1;mem:32") }, new[] { new TaskId("t1") }),
+            },
+        };
     }
 
     [Fact]
@@ -60,6 +66,10 @@ public sealed class MesosStateJsonSpec
         Assert.Equal("*", (string?)framework["roles"]![0]);
         Assert.Equal(604800.0, (double?)framework["failover_timeout"]);
         Assert.Equal("o1", (string?)framework["offers"]![0]!["id"]);
+        var executor = Assert.Single(framework["executors"]!.AsArray())!;
+        Assert.Equal(("ex-1", "group", "fw-1", "agent-1", "DEFAULT"), ((string?)executor["executor_id"], (string?)executor["name"],
+            (string?)executor["framework_id"], (string?)executor["slave_id"], (string?)executor["type"]));
+        Assert.Equal(32.0, (double?)executor["resources"]!["mem"]);
 
         var task = Assert.Single(framework["tasks"]!.AsArray())!;
         Assert.Equal("t1", (string?)task["id"]);

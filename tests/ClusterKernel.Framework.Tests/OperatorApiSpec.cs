@@ -54,6 +54,11 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
                 case ReadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "", 0, "no such task")); break;
                 case GetOperations: sender.Tell(new OperationsView(Array.Empty<OperationView>())); break;
                 case ReadSandboxFile r: sender.Tell(new SandboxFileData(r.Path, r.Offset, r.Length == 0 ? "" : "hello\n", 6, null)); break;
+                case DownloadSandboxFile { TaskId.Value: "missing" } d: sender.Tell(new SandboxFileChunk(d.Path, d.Offset, Array.Empty<byte>(), 0, "no such task")); break;
+                case DownloadSandboxFile d:
+                    var from = (int)Math.Min(d.Offset, BinaryFile.Length);
+                    sender.Tell(new SandboxFileChunk(d.Path, d.Offset, BinaryFile[from..Math.Min(BinaryFile.Length, from + DownloadSandboxFile.MaxChunk)], BinaryFile.Length, null));
+                    break;
                 case BrowseSandbox b:
                     sender.Tell(new SandboxListing(b.Path, new[] { new SandboxEntry("stderr", 1, 0, 1.5, 0x81A4, "u", "g"), new SandboxEntry("stdout", 1, 6, 1.5, 0x81A4, "u", "g") }, null));
                     break;
@@ -191,7 +196,9 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Contains(task["resources"]!.AsArray(), r => (string?)r!["name"] == "mem" && (double?)r["scalar"]!["value"] == 256);
         Assert.Equal("t0", (string?)Assert.Single(s["get_tasks"]!["completed_tasks"]!.AsArray())!["task_id"]!["value"]);
         var executor = Assert.Single(s["get_executors"]!["executors"]!.AsArray())!;
-        Assert.Equal("t1", (string?)executor["executor_info"]!["executor_id"]!["value"]);
+        Assert.Equal("ex-1", (string?)executor["executor_info"]!["executor_id"]!["value"]);
+        Assert.Equal(("DEFAULT", "group", "fw-1"), ((string?)executor["executor_info"]!["type"], (string?)executor["executor_info"]!["name"], (string?)executor["executor_info"]!["framework_id"]!["value"]));
+        Assert.Contains(executor["executor_info"]!["resources"]!.AsArray(), r => (string?)r!["name"] == "mem" && (double?)r["scalar"]!["value"] == 32);
         Assert.Equal("agent-1", (string?)executor["agent_id"]!["value"]);
     }
 
@@ -247,18 +254,24 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         await CallError(HttpStatusCode.BadRequest, """{"type":"SET_LOGGING_LEVEL","set_logging_level":{"akka_level":"LOUD"}}""");
     }
 
+    /// <summary>Bytes that are not valid UTF-8, over several download chunks.</summary>
+    private static readonly byte[] BinaryFile = Enumerable.Range(0, 3 * DownloadSandboxFile.MaxChunk + 123).Select(i => (byte)(i * 131 % 256)).ToArray();
+
     [Fact]
     public async Task Files_are_read_through_the_master_by_framework_and_task()
     {
-        var read = await CallOk("READ_FILE", """{"path":"fw-1/t1/stdout","offset":0,"length":100}""");
-        Assert.Equal("hello\n", Encoding.UTF8.GetString(Convert.FromBase64String((string)read["data"]!)));
-        Assert.Equal(6, (long?)read["size"]);
-        var r = Received<ReadSandboxFile>();
-        Assert.Equal(("fw-1", "t1", "stdout"), (r.FrameworkId.Value, r.TaskId.Value, r.Path));
+        // READ_FILE is byte-exact: base64 of the raw bytes from offset, as many chunks as the length needs.
+        var read = await CallOk("READ_FILE", """{"path":"fw-1/t1/stdout","offset":10,"length":100000}""");
+        Assert.Equal(BinaryFile[10..100010], Convert.FromBase64String((string)read["data"]!));
+        Assert.Equal(BinaryFile.Length, (long?)read["size"]);
+        var r = _received.OfType<DownloadSandboxFile>().First();
+        Assert.Equal(("fw-1", "t1", "stdout", 10L), (r.FrameworkId.Value, r.TaskId.Value, r.Path, r.Offset));
 
-        await CallOk("READ_FILE", """{"path":"/var/ck/slaves/a1/frameworks/fw-1/executors/t1/runs/latest/stderr","offset":0}""");
-        r = Received<ReadSandboxFile>();
+        read = await CallOk("READ_FILE", """{"path":"/var/ck/slaves/a1/frameworks/fw-1/executors/t1/runs/latest/stderr","offset":0}""");
+        Assert.Equal(BinaryFile, Convert.FromBase64String((string)read["data"]!));
+        r = Received<DownloadSandboxFile>();
         Assert.Equal(("fw-1", "t1", "stderr"), (r.FrameworkId.Value, r.TaskId.Value, r.Path));
+        Assert.Equal(0, Convert.FromBase64String((string)(await CallOk("READ_FILE", """{"path":"fw-1/t1/stdout","offset":0,"length":0}"""))["data"]!).Length);
 
         var files = (await CallOk("LIST_FILES", """{"path":"fw-1/t1"}"""))["file_infos"]!.AsArray();
         Assert.Equal(new[] { "fw-1/t1/stderr", "fw-1/t1/stdout" }, files.Select(f => (string?)f!["path"]));

@@ -13,20 +13,26 @@ using Res = ClusterKernel.Resources.Resources;
 
 namespace ClusterKernel.Framework.Tests;
 
-/// <summary>SUBSCRIBE: a RecordIO stream of events derived from the master's state, with short poll and heartbeat intervals.</summary>
+/// <summary>SUBSCRIBE: a RecordIO stream of the events the master pushes, with a short heartbeat interval.</summary>
 public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
     private volatile ClusterState _state = MesosStateJsonSpec.SampleState();
     private readonly WebApplication _app;
+    private readonly Akka.TestKit.TestProbe _master;
+    private volatile IActorRef? _subscriber;
     private HttpClient _http = null!;
 
     public OperatorSubscribeSpec(ITestOutputHelper output) : base(output: output)
     {
-        var master = CreateTestProbe();
+        var master = _master = CreateTestProbe();
         master.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
         {
             switch (message)
             {
+                case SubscribeOperatorEvents s:
+                    _subscriber = s.Subscriber;
+                    s.Subscriber.Tell(new OperatorSubscribed(_state, new MaintenanceView(Array.Empty<string>(), Array.Empty<AgentId>(), Array.Empty<AgentId>(), Array.Empty<AgentId>()), master.Ref), master.Ref);
+                    break;
                 case GetClusterState: sender.Tell(_state); break;
                 case GetMaintenance: sender.Tell(new MaintenanceView(Array.Empty<string>(), Array.Empty<AgentId>(), Array.Empty<AgentId>(), Array.Empty<AgentId>())); break;
             }
@@ -35,7 +41,7 @@ public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapOperatorApi(master.Ref, Sys, TimeSpan.FromSeconds(3), pollInterval: TimeSpan.FromMilliseconds(50), heartbeatInterval: TimeSpan.FromMilliseconds(300));
+        _app.MapOperatorApi(master.Ref, Sys, TimeSpan.FromSeconds(3), heartbeatInterval: TimeSpan.FromMilliseconds(300));
     }
 
     public async Task InitializeAsync()
@@ -89,33 +95,44 @@ public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.Equal(2, subscribed["subscribed"]!["get_state"]!["get_agents"]!["agents"]!.AsArray().Count);
         Assert.Equal(0.3, (double?)subscribed["subscribed"]!["heartbeat_interval_seconds"]);
 
-        // A new task, the running task finishing, agent-2 leaving.
-        var s = _state;
-        var running = s.Tasks.Single(t => t.Id.Value == "t1");
-        var finished = running with
-        {
-            State = TaskState.TASK_FINISHED,
-            Statuses = running.Statuses.Append(new TaskStatus { TaskId = running.Id, State = TaskState.TASK_FINISHED }).ToList(),
-        };
+        // A new task, the running task passing through two states at once, agent-2 leaving: pushed in this order.
+        var running = _state.Tasks.Single(t => t.Id.Value == "t1");
         var added = new TaskView(new TaskId("t2"), "new", running.FrameworkId, running.AgentId, TaskState.TASK_STAGING, Res.Parse("cpus:0.5"), Array.Empty<TaskStatus>(), null);
-        _state = s with
+        AwaitCondition(() => _subscriber is not null, TimeSpan.FromSeconds(5));
+        foreach (var e in new IOperatorEvent[]
         {
-            Agents = s.Agents.Where(a => a.Id.Value != "agent-2").ToList(),
-            Tasks = s.Tasks.Select(t => t.Id == running.Id ? finished : t).Append(added).ToList(),
-        };
+            new OperatorTaskAdded(added),
+            new OperatorTaskUpdated(running.FrameworkId, new TaskStatus { TaskId = running.Id, AgentId = running.AgentId, State = TaskState.TASK_KILLING }, TaskState.TASK_KILLING),
+            new OperatorTaskUpdated(running.FrameworkId, new TaskStatus { TaskId = running.Id, AgentId = running.AgentId, State = TaskState.TASK_KILLED }, TaskState.TASK_KILLED),
+            new OperatorAgentRemoved(new AgentId("agent-2")),
+        }) _subscriber!.Tell(e, _master.Ref);
 
-        // One diff gives them in state order; collect until all three have come.
-        var events = new Dictionary<string, JsonNode>();
-        while (!(events.ContainsKey("TASK_ADDED") && events.ContainsKey("TASK_UPDATED") && events.ContainsKey("AGENT_REMOVED")))
+        var events = new List<JsonNode>();
+        while (events.Count < 4)
         {
             var e = await ReadRecord(stream, cts.Token);
-            events[(string)e["type"]!] = e;
+            if ((string?)e["type"] != "HEARTBEAT") events.Add(e);
         }
-        Assert.Equal("t2", (string?)events["TASK_ADDED"]["task_added"]!["task"]!["task_id"]!["value"]);
-        Assert.Equal("TASK_FINISHED", (string?)events["TASK_UPDATED"]["task_updated"]!["state"]);
-        Assert.Equal("t1", (string?)events["TASK_UPDATED"]["task_updated"]!["status"]!["task_id"]!["value"]);
-        Assert.Equal("agent-2", (string?)events["AGENT_REMOVED"]["agent_removed"]!["agent_id"]!["value"]);
+        Assert.Equal(new[] { "TASK_ADDED", "TASK_UPDATED", "TASK_UPDATED", "AGENT_REMOVED" }, events.Select(e => (string?)e["type"]));
+        Assert.Equal("t2", (string?)events[0]["task_added"]!["task"]!["task_id"]!["value"]);
+        Assert.Equal("TASK_KILLING", (string?)events[1]["task_updated"]!["state"]);
+        Assert.Equal("TASK_KILLED", (string?)events[2]["task_updated"]!["state"]);
+        Assert.Equal("t1", (string?)events[2]["task_updated"]!["status"]!["task_id"]!["value"]);
+        Assert.Equal(running.FrameworkId.Value, (string?)events[2]["task_updated"]!["framework_id"]!["value"]);
+        Assert.Equal("agent-2", (string?)events[3]["agent_removed"]!["agent_id"]!["value"]);
         await ReadUntil(stream, "HEARTBEAT", cts.Token);
+    }
+
+    [Fact]
+    public async Task The_stream_ends_when_the_master_it_subscribed_to_terminates()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new StringContent("""{"type":"SUBSCRIBE"}""", Encoding.UTF8, "application/json") };
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        Assert.Equal("SUBSCRIBED", (string?)(await ReadRecord(stream, cts.Token))["type"]);
+        Sys.Stop(_master.Ref);
+        await Assert.ThrowsAsync<EndOfStreamException>(async () => { while (true) await ReadRecord(stream, cts.Token); });
     }
 
     [Fact]
@@ -130,18 +147,5 @@ public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         var stopped = System.Diagnostics.Stopwatch.StartNew();
         await _app.StopAsync(cts.Token);
         Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopped.Elapsed}");
-    }
-
-    [Fact]
-    public void Diff_reports_frameworks_coming_changing_and_going()
-    {
-        var s = MesosStateJsonSpec.SampleState();
-        var f = s.Frameworks[0];
-        var disconnected = s with { Frameworks = new[] { f with { Active = false, Connected = false } } };
-        Assert.Equal(new[] { "FRAMEWORK_UPDATED" }, OperatorEvents.Diff(s, disconnected).Select(e => (string?)e["type"]));
-        var empty = s with { Frameworks = Array.Empty<FrameworkView>(), Tasks = Array.Empty<TaskView>(), Agents = Array.Empty<AgentView>() };
-        Assert.Equal(new[] { "AGENT_REMOVED", "AGENT_REMOVED", "FRAMEWORK_REMOVED" }, OperatorEvents.Diff(s, empty).Select(e => (string?)e["type"]));
-        Assert.Equal(new[] { "FRAMEWORK_ADDED", "AGENT_ADDED", "AGENT_ADDED", "TASK_ADDED", "TASK_ADDED" }, OperatorEvents.Diff(empty, s).Select(e => (string?)e["type"]));
-        Assert.Empty(OperatorEvents.Diff(s, s));
     }
 }

@@ -128,6 +128,7 @@ public sealed partial class ProtocolSerializationSpec(ITestOutputHelper output)
             new[] { new TaskView(new TaskId("t1"), "web", fid, new AgentId("a1"), TaskState.TASK_RUNNING, Res.Parse("cpus:1"), new[] { Status }, "alpine:3") },
             new[] { Offer });
         foreach (var m in ExecutorSamples(fid, actor)) yield return m;
+        foreach (var m in OperatorEventSamples(fid, actor)) yield return m;
     }
 
     [Fact]

@@ -51,6 +51,10 @@ public sealed class MasterFrameworkExtensionsSpec : TestKit
         var run = agent.FishForMessage<RunTasks>(_ => true, Wait);
         Assert.Equal(new[] { "a", "b" }, run.Tasks.Select(t => t.TaskId.Value));
         Assert.All(run.Tasks, t => Assert.Equal(Executor.ExecutorId, t.Executor?.ExecutorId));
+        // The published state lists the executor with its tasks (GET_EXECUTORS, /state frameworks[].executors).
+        var executor = Assert.Single(_master.Ask<ClusterState>(GetClusterState.Instance, Wait).Result.Executors);
+        Assert.Equal((fwId, agentId, Executor.ExecutorId), (executor.FrameworkId, executor.AgentId, executor.Info.ExecutorId));
+        Assert.Equal(new[] { "a", "b" }, executor.Tasks.Select(t => t.Value).Order());
 
         // Both end: the executor's resources come back with the last one, so the whole agent is offered again.
         foreach (var id in new[] { "a", "b" })

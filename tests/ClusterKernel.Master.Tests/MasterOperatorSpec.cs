@@ -99,7 +99,7 @@ public sealed class MasterOperatorSpec : TestKit
     }
 
     [Fact]
-    public void Draining_with_mark_gone_marks_the_agent_gone_once_its_last_task_is_acknowledged()
+    public void Draining_with_mark_gone_ends_tasks_GONE_BY_OPERATOR_and_marks_the_agent_gone_once_its_last_task_is_acknowledged()
     {
         var (fw, fwId) = Subscribe();
         var (agent, agentId) = RegisterAgent();
@@ -112,7 +112,9 @@ public sealed class MasterOperatorSpec : TestKit
         Assert.Equal(1, agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait).GracePeriodSeconds);
         var uuid = Guid.NewGuid();
         _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = task.TaskId, State = TaskState.TASK_KILLED, AgentId = agentId, Uuid = uuid }), agent.Ref);
-        fw.FishForMessage<TaskStatusUpdate>(u => u.Status.State == TaskState.TASK_KILLED, Wait);
+        // Mesos: drained with mark_gone, the agent's TASK_KILLED reaches the framework as TASK_GONE_BY_OPERATOR (same uuid).
+        var gone = fw.FishForMessage<TaskStatusUpdate>(u => u.Status.TaskId == task.TaskId, Wait).Status;
+        Assert.Equal((TaskState.TASK_GONE_BY_OPERATOR, uuid), (gone.State, gone.Uuid));
         // Killed but not yet acknowledged: not drained yet.
         Assert.DoesNotContain(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
 
@@ -147,6 +149,22 @@ public sealed class MasterOperatorSpec : TestKit
         _master.Tell(new AcknowledgeStatus(fwId, agentId, task.TaskId, uuid), fw.Ref);
         agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
         Assert.Contains(agentId, _master.Ask<MaintenanceView>(GetMaintenance.Instance, Wait).Result.GoneAgents);
+    }
+
+    [Fact]
+    public void Draining_without_mark_gone_leaves_killed_tasks_KILLED()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+
+        Assert.True(Call(new DrainAgent(agentId, null, MarkGone: false)).Ok);
+        agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait);
+        _master.Tell(new StatusUpdate(fwId, new TaskStatus { TaskId = task.TaskId, State = TaskState.TASK_KILLED, AgentId = agentId, Uuid = Guid.NewGuid() }), agent.Ref);
+        Assert.Equal(TaskState.TASK_KILLED, fw.FishForMessage<TaskStatusUpdate>(u => u.Status.TaskId == task.TaskId, Wait).Status.State);
     }
 
     [Fact]

@@ -46,6 +46,9 @@ internal sealed class AgentState
 {
     public AgentState(AgentId id) => Id = id;
     public AgentId Id { get; }
+    /// <summary>What offer constraints select on.</summary>
+    public string Hostname = "";
+    public IReadOnlyDictionary<string, string> Attributes = new Dictionary<string, string>();
     public int ListIndex;
     public bool Available = true;
     public readonly List<Pool> Pools = new();

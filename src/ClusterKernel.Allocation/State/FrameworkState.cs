@@ -11,6 +11,8 @@ internal sealed class FrameworkRole
     public bool Suppressed;
     /// <summary>Whether it is currently active in the sorter (framework active, subscribed, not suppressed).</summary>
     public bool Listed;
+    /// <summary>The framework's offer constraints for this role; null when it has none (the common case costs one null check).</summary>
+    public AgentConstraint? Constraint;
 }
 
 internal sealed class FrameworkState

@@ -99,7 +99,7 @@ public static class MesosStateJson
     }
 
     /// <summary>An executor as Mesos' master /state writes it (model(ExecutorInfo) plus slave_id and type).</summary>
-    private static JsonObject Executor(ExecutorView e)
+    internal static JsonObject Executor(ExecutorView e)
     {
         var o = new JsonObject
         {

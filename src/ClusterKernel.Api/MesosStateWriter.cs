@@ -66,6 +66,9 @@ public static class MesosStateWriter
             w.WriteStartArray("offers");
             foreach (var o in offers[f.Id]) { MesosStateJson.OfferJson(o).WriteTo(w); await Flush(); }
             w.WriteEndArray();
+            w.WriteStartArray("executors");
+            foreach (var e in state.Executors) if (e.FrameworkId == f.Id) MesosStateJson.Executor(e).WriteTo(w);
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         w.WriteEndArray();

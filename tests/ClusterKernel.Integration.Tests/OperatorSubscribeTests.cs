@@ -34,20 +34,8 @@ public sealed class OperatorSubscribeTests(ITestOutputHelper output)
                 using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new StringContent("""{"type":"SUBSCRIBE"}""", Encoding.UTF8, "application/json") };
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _cts.Token);
                 await using var stream = await response.Content.ReadAsStreamAsync(_cts.Token);
-                var one = new byte[1];
-                while (true)
-                {
-                    var header = new StringBuilder();
-                    while (true)
-                    {
-                        if (await stream.ReadAsync(one, _cts.Token) == 0) return;
-                        if (one[0] == (byte)'\n') break;
-                        header.Append((char)one[0]);
-                    }
-                    var data = new byte[int.Parse(header.ToString())];
-                    await stream.ReadExactlyAsync(data, _cts.Token);
-                    _events.Writer.TryWrite(JsonNode.Parse(data)!);
-                }
+                var records = new RecordIo(stream);
+                while (await records.NextOrEnd(_cts.Token) is { } data) _events.Writer.TryWrite(JsonNode.Parse(data)!);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException) { }
             finally { _events.Writer.TryComplete(); }

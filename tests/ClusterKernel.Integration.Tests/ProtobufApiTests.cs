@@ -31,25 +31,6 @@ public sealed class ProtobufApiTests(ITestOutputHelper output)
     private static Resource Scalar(string name, double value) =>
         new() { Name = name, Type = Value.Types.Type.Scalar, Scalar = new Value.Types.Scalar { Value = value } };
 
-    /// <summary>Reads RecordIO records ("&lt;length&gt;\n&lt;bytes&gt;") of protobuf messages.</summary>
-    private sealed class RecordIo(Stream stream)
-    {
-        public async Task<byte[]> Next(CancellationToken ct)
-        {
-            var length = new StringBuilder();
-            var b = new byte[1];
-            while (true)
-            {
-                if (await stream.ReadAsync(b, ct) == 0) throw new EndOfStreamException("stream ended");
-                if (b[0] == (byte)'\n') break;
-                length.Append((char)b[0]);
-            }
-            var record = new byte[int.Parse(length.ToString())];
-            await stream.ReadExactlyAsync(record, ct);
-            return record;
-        }
-    }
-
     [Fact]
     public async Task A_protobuf_scheduler_runs_a_task_and_protobuf_operator_calls_answer()
     {

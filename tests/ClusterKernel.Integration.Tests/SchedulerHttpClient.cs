@@ -58,19 +58,9 @@ public sealed class SchedulerHttpClient : IAsyncDisposable
         try
         {
             await using var stream = await _response.Content.ReadAsStreamAsync(_cts.Token);
-            while (true)
+            var records = new RecordIo(stream);
+            while (await records.NextOrEnd(_cts.Token) is { } record)
             {
-                // RecordIO: "<decimal length>\n<that many bytes>"
-                var length = new StringBuilder();
-                var b = new byte[1];
-                while (true)
-                {
-                    if (await stream.ReadAsync(b, _cts.Token) == 0) return;
-                    if (b[0] == (byte)'\n') break;
-                    length.Append((char)b[0]);
-                }
-                var record = new byte[int.Parse(length.ToString())];
-                await stream.ReadExactlyAsync(record, _cts.Token);
                 var text = Encoding.UTF8.GetString(record);
                 lock (Raw) Raw.Add(text);
                 _events.Writer.TryWrite(SchedulerJson.ParseEvent(JsonNode.Parse(text)));

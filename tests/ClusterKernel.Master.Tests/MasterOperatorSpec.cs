@@ -31,6 +31,18 @@ public sealed class MasterOperatorSpec : TestKit
         return (fw, fw.ExpectMsg<FrameworkSubscribed>(Wait).FrameworkId);
     }
 
+    /// <summary>A framework, an agent and one task launched on it (the agent has its RunTasks).</summary>
+    private (Akka.TestKit.TestProbe Fw, FrameworkId FwId, Akka.TestKit.TestProbe Agent, AgentId AgentId, TaskInfo Task) LaunchOneTask()
+    {
+        var (fw, fwId) = Subscribe();
+        var (agent, agentId) = RegisterAgent();
+        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
+        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
+        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
+        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        return (fw, fwId, agent, agentId, task);
+    }
+
     private OperatorResult Call(object message) => _master.Ask<OperatorResult>(message, Wait).Result;
 
     [Fact]
@@ -82,12 +94,7 @@ public sealed class MasterOperatorSpec : TestKit
     [Fact]
     public void An_agent_marked_gone_reports_its_tasks_GONE_BY_OPERATOR_and_may_not_register_again()
     {
-        var (fw, fwId) = Subscribe();
-        var (agent, agentId) = RegisterAgent();
-        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
-        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
-        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
-        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        var (fw, fwId, agent, agentId, task) = LaunchOneTask();
 
         Assert.True(Call(new MarkAgentGone(agentId)).Ok);
 
@@ -101,12 +108,7 @@ public sealed class MasterOperatorSpec : TestKit
     [Fact]
     public void Draining_with_mark_gone_ends_tasks_GONE_BY_OPERATOR_and_marks_the_agent_gone_once_its_last_task_is_acknowledged()
     {
-        var (fw, fwId) = Subscribe();
-        var (agent, agentId) = RegisterAgent();
-        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
-        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
-        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
-        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        var (fw, fwId, agent, agentId, task) = LaunchOneTask();
 
         Assert.True(Call(new DrainAgent(agentId, 1, MarkGone: true)).Ok);
         Assert.Equal(1, agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait).GracePeriodSeconds);
@@ -126,12 +128,7 @@ public sealed class MasterOperatorSpec : TestKit
     [Fact]
     public void A_new_master_finishes_a_drain_with_mark_gone_it_recovers_from_the_registry()
     {
-        var (fw, fwId) = Subscribe();
-        var (agent, agentId) = RegisterAgent();
-        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
-        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
-        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
-        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        var (fw, fwId, agent, agentId, task) = LaunchOneTask();
         Assert.True(Call(new DrainAgent(agentId, 1, MarkGone: true)).Ok);
         agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait);
 
@@ -154,12 +151,7 @@ public sealed class MasterOperatorSpec : TestKit
     [Fact]
     public void Draining_without_mark_gone_leaves_killed_tasks_KILLED()
     {
-        var (fw, fwId) = Subscribe();
-        var (agent, agentId) = RegisterAgent();
-        var offer = fw.FishForMessage<ResourceOffers>(_ => true, Wait).Offers.Single();
-        var task = new TaskInfo { Name = "t", TaskId = new TaskId("t1"), AgentId = agentId, Resources = ResourceBag.Parse("cpus:1;mem:64"), Command = new CommandInfo { Value = "sleep 100" } };
-        _master.Tell(new AcceptOffers(fwId, new[] { offer.Id }, new OfferOperation[] { new LaunchOperation(new[] { task }) }, null), fw.Ref);
-        agent.FishForMessage<RunTasks>(_ => true, Wait);
+        var (fw, fwId, agent, agentId, task) = LaunchOneTask();
 
         Assert.True(Call(new DrainAgent(agentId, null, MarkGone: false)).Ok);
         agent.FishForMessage<KillTaskOnAgent>(_ => true, Wait);

@@ -25,6 +25,9 @@ public sealed class CommandFramework : FrameworkActor
         public AgentId? AgentId { get; set; }
         public TaskState? State { get; set; }
         public bool Launched { get; set; }
+        /// <summary>A kill was asked for: re-sent after every re-subscription until the task is terminal, because a master that
+        /// did not know this framework's connection yet (e.g. a new leader) drops the call, as Mesos does.</summary>
+        public bool KillRequested { get; set; }
         public List<TaskStatus> Statuses { get; } = new();
         public bool Finished => State?.IsTerminal() == true;
     }
@@ -123,6 +126,7 @@ public sealed class CommandFramework : FrameworkActor
             });
             return;
         }
+        entry.KillRequested = true;
         Kill(m.TaskId, entry.AgentId);
     }
 
@@ -132,6 +136,7 @@ public sealed class CommandFramework : FrameworkActor
         _suppressed = false;
         var launched = _commands.Values.Where(e => e.Launched && !e.Finished).Select(e => new ReconcileTask(e.Id, e.AgentId)).ToList();
         if (launched.Count > 0) Reconcile(launched);
+        foreach (var e in _commands.Values.Where(e => e.KillRequested && e.Launched && !e.Finished)) Kill(e.Id, e.AgentId);
         if (_pending.Count == 0) { Suppress(); _suppressed = true; }
     }
 

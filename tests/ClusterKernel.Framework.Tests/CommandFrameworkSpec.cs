@@ -158,6 +158,23 @@ public sealed class CommandFrameworkSpec(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public async Task A_kill_not_yet_answered_is_sent_again_after_a_resubscription()
+    {
+        // A new leader drops calls from a framework that has not re-subscribed with it yet, as Mesos does.
+        var (master, framework) = StartSubscribed();
+        var id = await Run(framework, Samples.Command());
+        framework.Tell(new ResourceOffers(new[] { Samples.Offer("o1", "cpus:1;mem:1024") }), master.Ref);
+        master.FishForMessage<AcceptOffers>(_ => true, Wait);
+        framework.Tell(new KillCommand(id));
+        master.FishForMessage<KillTask>(_ => true, Wait);
+
+        framework.Tell(new ResubscribeRequired("new leader"), master.Ref);
+        master.FishForMessage<SubscribeFramework>(_ => true, Wait);
+        framework.Tell(new FrameworkSubscribed(Samples.FrameworkId, master.Ref, 15, false), master.Ref);
+        Assert.Equal(id, master.FishForMessage<KillTask>(_ => true, Wait).TaskId);
+    }
+
+    [Fact]
     public async Task An_invalid_command_is_rejected()
     {
         var (_, framework) = StartSubscribed();

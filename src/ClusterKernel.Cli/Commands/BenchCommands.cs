@@ -104,9 +104,10 @@ public static class BenchCommands
             }
             if (r.GetValue(memorySplit))
             {
-                Console.Write(await ScaleBenchSeries.MemorySplitAsync(options, ct));
+                var split = await MemorySplitBench.RunAsync(options, ct);
+                Console.Write(split.Table);
                 Console.WriteLine($"  load after runs: {File.ReadAllText("/proc/loadavg").Trim()}");
-                return 0;
+                return split.Running == split.Tasks ? 0 : 1;
             }
             var result = await ScaleBench.RunAsync(options, ct);
             Console.Write(result.Table);

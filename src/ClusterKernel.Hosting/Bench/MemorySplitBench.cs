@@ -18,11 +18,14 @@ namespace ClusterKernel.Hosting.Bench;
 /// and acknowledged; the differences are divided by agents and tasks. Akka remoting's pooled DotNetty buffer chunks (allocated
 /// by traffic peaks and kept) are read separately and taken out of the per-agent and per-task figures.
 /// </summary>
+/// <summary>The rendered table, tasks RUNNING of all submitted, and the master's reading at each stage.</summary>
+public sealed record MemorySplitResult(string Table, int Running, int Tasks, IReadOnlyList<(string Stage, MemoryReading Reading)> Stages);
+
 public static class MemorySplitBench
 {
     private sealed record Stage(string Name, MemoryReading M, double Load);
 
-    public static async Task<string> RunAsync(ScaleBenchOptions o, CancellationToken ct = default)
+    public static async Task<MemorySplitResult> RunAsync(ScaleBenchOptions o, CancellationToken ct = default)
     {
         void Log(string s) => o.Log?.Invoke($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
         var dataDir = o.DataDir ?? Path.Combine(Path.GetTempPath(), "ck-memsplit-" + Guid.NewGuid().ToString("N")[..8]);
@@ -90,7 +93,15 @@ public static class MemorySplitBench
             Log($"{summary.Running}/{o.Tasks} running after {summary.RunSeconds:F1} s ({summary.Overall:F0}/s), {failed} failed");
             await Task.Delay(5000, ct); // the last acknowledgements reach the master
             await Measure($"+ {summary.Running} tasks running");
-            return Render(o, stages, registration, summary, failed, stages[^1].M.CpuSeconds - cpuBefore);
+            var runCpu = stages[^1].M.CpuSeconds - cpuBefore;
+            // A /state request makes the master build and keep the tasks' published views (TaskTable chunks): measured apart.
+            var sw = Stopwatch.StartNew();
+            var bytes = (await http.GetByteArrayAsync("/state", ct)).Length;
+            var stateMs = sw.Elapsed.TotalMilliseconds;
+            Log($"GET /state: {bytes / 1e6:F1} MB in {stateMs:F0} ms");
+            await Measure("+ views after GET /state");
+            return new MemorySplitResult(Render(o, stages, registration, summary, failed, runCpu, bytes, stateMs), summary.Running, o.Tasks,
+                stages.Select(x => (x.Name, x.M)).ToList());
         }
         finally
         {
@@ -103,7 +114,7 @@ public static class MemorySplitBench
         }
     }
 
-    private static string Render(ScaleBenchOptions o, List<Stage> s, double registration, ScaleBench.Summary run, int failed, double runMasterCpu)
+    private static string Render(ScaleBenchOptions o, List<Stage> s, double registration, ScaleBench.Summary run, int failed, double runMasterCpu, int stateBytes, double stateMs)
     {
         string F(double v, string f = "F1") => v.ToString(f, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
@@ -117,6 +128,8 @@ public static class MemorySplitBench
         var perAgent = (Net(2) - Net(1)) / 1024.0 / Math.Max(1, o.Agents);
         var perTask = (Net(3) - Net(2)) / 1024.0 / Math.Max(1, run.Running);
         sb.AppendLine($"  per framework: {F(perFw, "F2")} KB; per agent: {F(perAgent, "F2")} KB (target <= 20 KB); per task: {F(perTask, "F2")} KB (target <= 2 KB) -- heap without the remoting pool");
+        if (s.Count > 4)
+            sb.AppendLine($"  after one GET /state ({F(stateBytes / 1e6)} MB, {F(stateMs, "F0")} ms) the master also keeps the tasks' published views: per task {F((Net(4) - Net(2)) / 1024.0 / Math.Max(1, run.Running), "F2")} KB");
         sb.AppendLine($"  with the pool counted: per agent {F((s[2].M.HeapBytes - s[1].M.HeapBytes) / 1024.0 / Math.Max(1, o.Agents), "F2")} KB, per task {F((s[3].M.HeapBytes - s[2].M.HeapBytes) / 1024.0 / Math.Max(1, run.Running), "F2")} KB; remoting pool at the end {F(s[^1].M.PoolChunkBytes / 1e6)} MB ({F(s[^1].M.PoolUsedBytes / 1e6)} MB in use)");
         sb.AppendLine($"  load: {o.Agents} agents registered in {F(registration)} s; {run.Running}/{o.Tasks} tasks RUNNING in {F(run.RunSeconds)} s ({F(run.Overall, "F0")}/s overall), {failed} failed; " +
                       $"master CPU while scheduling {F(runMasterCpu)} s ({F(runMasterCpu * 1e6 / Math.Max(1, run.Running), "F0")} us per task)");

@@ -5,8 +5,7 @@ namespace ClusterKernel.Hosting.Bench;
 
 /// <summary>
 /// Several <see cref="ScaleBench"/> runs in one sitting, so that a comparison is not between different hours of a shared machine:
-/// the same workload with and without HTTP polling of /state, and an agents-only run beside a full one to split the master's
-/// memory into per-agent and per-task (<see cref="MemorySplitBench"/>, separate processes).
+/// the same workload with and without HTTP polling of /state. (The master's memory per agent and per task: <see cref="MemorySplitBench"/>.)
 /// </summary>
 public static class ScaleBenchSeries
 {
@@ -53,9 +52,6 @@ public static class ScaleBenchSeries
         sb.AppendLine($"  after the runs (full state): {StatePoller.Summarise(runs.SelectMany(x => x.R.HttpAfter))}");
         return sb.ToString();
     }
-
-    /// <summary>The master alone in its own process: see <see cref="MemorySplitBench"/>.</summary>
-    public static Task<string> MemorySplitAsync(ScaleBenchOptions o, CancellationToken ct = default) => MemorySplitBench.RunAsync(o, ct);
 
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

@@ -93,6 +93,7 @@ public sealed class ClusterNode : IAsyncDisposable
         CommandFramework = System.ActorOf(ClusterKernel.Framework.CommandFramework.Props(MasterProxy), "ck-command");
         if (url is null) return;
         _http = HttpApi.Build(new HttpApiOptions { Url = url }, System, MasterProxy, CommandFramework);
+        if (MemoryProbe.Enabled) MemoryProbe.Map(_http, MasterProxy);
         await _http.StartAsync(ct);
         HttpUrl = _http.Urls.FirstOrDefault() ?? url;
         ClusterKernel.Master.NodeHttpEndpoint.Get(System).Url = HttpUrl;

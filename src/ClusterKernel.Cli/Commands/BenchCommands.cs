@@ -62,7 +62,7 @@ public static class BenchCommands
         var pollState = new Option<bool>("--poll-state") { Description = "Ask the master for /state (GetClusterState) every second during the run" };
         var pollHttp = new Option<double>("--poll-http") { Description = "Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE every this many seconds during the run; 0 = off", DefaultValueFactory = _ => 0 };
         var pollCompare = new Option<int>("--poll-compare") { Description = "Run N pairs of the workload without and with --poll-http (default 1 s), alternating, and report the throughput ratio", DefaultValueFactory = _ => 0 };
-        var memorySplit = new Option<bool>("--memory-split") { Description = "First an agents-only run (no tasks), then the full run: the master's memory per agent and per task" };
+        var memorySplit = new Option<bool>("--memory-split") { Description = "The master alone in its own process (ck master + ck agents --simulate + frameworks here): its GC heap empty, with agents, with tasks; per agent and per task, remoting pool apart" };
         var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
@@ -104,9 +104,10 @@ public static class BenchCommands
             }
             if (r.GetValue(memorySplit))
             {
-                Console.Write(await ScaleBenchSeries.MemorySplitAsync(options, ct));
+                var split = await MemorySplitBench.RunAsync(options, ct);
+                Console.Write(split.Table);
                 Console.WriteLine($"  load after runs: {File.ReadAllText("/proc/loadavg").Trim()}");
-                return 0;
+                return split.Running == split.Tasks ? 0 : 1;
             }
             var result = await ScaleBench.RunAsync(options, ct);
             Console.Write(result.Table);

@@ -256,9 +256,9 @@ public static class ScaleBench
         return result with { Table = Render(result, o) };
     }
 
-    private sealed record Summary(int Running, double RunSeconds, double Overall, double Median, double? Slowest, double P50, double P99, double Max, string PerSecond);
+    internal sealed record Summary(int Running, double RunSeconds, double Overall, double Median, double? Slowest, double P50, double P99, double Max, string PerSecond);
 
-    private static Summary Summarise(BenchStats[] stats, long start)
+    internal static Summary Summarise(BenchStats[] stats, long start)
     {
         var subs = stats.SelectMany(s => s.SubmittedAt.Select((at, i) => (First: at, Second: s.RunningAt[i]))).Where(p => p.First != 0 && p.Second != 0).ToList();
         var latencies = subs.Select(p => (p.Second - p.First) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
@@ -278,7 +278,7 @@ public static class ScaleBench
             Pct(latencies, 0.5), Pct(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : double.NaN, perSecond);
     }
 
-    private static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks) =>
+    internal static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks) =>
         await Task.WhenAll(frameworks.Select(f => f.Ask<BenchStats>(GetBenchStats.Instance, TimeSpan.FromSeconds(30))));
 
     private static long Mem()
@@ -306,7 +306,7 @@ public static class ScaleBench
         return (median, min / 10.0);
     }
 
-    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? every = null)
+    internal static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)

@@ -5,8 +5,7 @@ namespace ClusterKernel.Hosting.Bench;
 
 /// <summary>
 /// Several <see cref="ScaleBench"/> runs in one sitting, so that a comparison is not between different hours of a shared machine:
-/// the same workload with and without HTTP polling of /state, and an agents-only run beside a full one to split the master's
-/// memory into per-agent and per-task.
+/// the same workload with and without HTTP polling of /state. (The master's memory per agent and per task: <see cref="MemorySplitBench"/>.)
 /// </summary>
 public static class ScaleBenchSeries
 {
@@ -51,28 +50,6 @@ public static class ScaleBenchSeries
         sb.AppendLine($"  mean CPU per task: without {F(cpuOff * 1e6)} us, with {F(cpuOn * 1e6)} us (ratio {F(cpuOn / cpuOff, "F3")})");
         sb.AppendLine($"  all polls during the polled runs: {StatePoller.Summarise(runs.Where(x => x.Polled).SelectMany(x => x.R.HttpPolls))}");
         sb.AppendLine($"  after the runs (full state): {StatePoller.Summarise(runs.SelectMany(x => x.R.HttpAfter))}");
-        return sb.ToString();
-    }
-
-    /// <summary>
-    /// An agents-only run (same agents and frameworks, no tasks) and then the full run, each measuring the master alone after the
-    /// agents' and frameworks' nodes left (GC heap after a full collection): per agent = (agents-only − empty master) / agents,
-    /// per task = (full − agents-only) / tasks.
-    /// </summary>
-    public static async Task<string> MemorySplitAsync(ScaleBenchOptions o, CancellationToken ct = default)
-    {
-        var baseDir = o.DataDir ?? Path.Combine(Path.GetTempPath(), "ck-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        o.Log?.Invoke($"[{DateTime.UtcNow:HH:mm:ss}] agents-only run ({o.Agents} agents, 0 tasks); load {Load()}");
-        var empty = await ScaleBench.RunAsync(o with { Tasks = 0, DataDir = Path.Combine(baseDir, "agents-only"), MeasureMasterMemory = true, PollHttp = TimeSpan.Zero, HoldMasterAlone = TimeSpan.Zero }, ct);
-        o.Log?.Invoke(empty.Table);
-        o.Log?.Invoke($"[{DateTime.UtcNow:HH:mm:ss}] full run ({o.Agents} agents, {o.Tasks} tasks); load {Load()}");
-        var full = await ScaleBench.RunAsync(o with { DataDir = Path.Combine(baseDir, "full"), MeasureMasterMemory = true }, ct);
-        var agentsOnly = empty.MemMasterOnly!.Value - empty.MemBaseline;
-        var withTasks = full.MemMasterOnly!.Value - full.MemBaseline;
-        var sb = new StringBuilder(full.Table);
-        sb.AppendLine($"memory split (master alone, GC heap after a full collection, each run minus its own empty-master baseline):");
-        sb.AppendLine($"  agents only: +{agentsOnly / 1e6:F1} MB for {o.Agents} agents = {agentsOnly / 1024.0 / o.Agents:F2} KB per agent (frameworks' {o.Frameworks} registrations included)");
-        sb.AppendLine($"  full run:    +{withTasks / 1e6:F1} MB; tasks: +{(withTasks - agentsOnly) / 1e6:F1} MB for {full.Running} tasks = {(withTasks - agentsOnly) / 1024.0 / Math.Max(1, full.Running):F2} KB per task");
         return sb.ToString();
     }
 

@@ -80,6 +80,7 @@ public static partial class OperatorApi
             ("agent_ping_timeout", "clusterkernel.master.agent-ping-timeout"),
             ("agent_reregister_timeout", "clusterkernel.master.agent-reregister-timeout"),
             ("max_completed_tasks_per_framework", "clusterkernel.master.max-completed-tasks-per-framework"),
+            ("max_completed_frameworks", "clusterkernel.master.max-completed-frameworks"),
             ("framework_heartbeat_interval", "clusterkernel.master.framework-heartbeat-interval"),
             ("logging_level", "akka.loglevel"),
         };

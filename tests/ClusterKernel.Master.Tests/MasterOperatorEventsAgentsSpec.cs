@@ -105,6 +105,19 @@ public sealed class MasterOperatorEventsAgentsSpec(ITestOutputHelper output) : T
     }
 
     [Fact]
+    public void A_partition_aware_task_on_an_agent_marked_gone_is_TASK_GONE_BY_OPERATOR()
+    {
+        var agent = CreateTestProbe();
+        var (master, events, _, agentId, task) = RunningTask(agent,
+            new FrameworkInfo { Name = "pa", Capabilities = new[] { FrameworkCapabilities.PartitionAware } });
+
+        master.Tell(new MarkAgentGone(agentId), TestActor);
+        var gone = events.FishForMessage<OperatorTaskUpdated>(_ => true, Wait);
+        Assert.Equal((task.TaskId, TaskState.TASK_GONE_BY_OPERATOR, Reasons.AgentRemovedByOperator), (gone.Status.TaskId, gone.State, gone.Status.Reason));
+        Assert.Equal(agentId, events.FishForMessage<OperatorAgentRemoved>(_ => true, Wait).AgentId);
+    }
+
+    [Fact]
     public void Every_health_check_result_is_TASK_UPDATED_even_when_the_state_stays()
     {
         var agent = CreateTestProbe();

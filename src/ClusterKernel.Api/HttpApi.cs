@@ -100,20 +100,6 @@ public static class HttpApi
             });
 
         app.MapSchedulerApi(system, master, options);
-        app.MapGet("/files/read", async (HttpContext ctx) =>
-        {
-            var q = ctx.Request.Query;
-            string? frameworkId = q["framework_id"], taskId = q["task_id"], path = q["path"];
-            if (string.IsNullOrEmpty(frameworkId) || string.IsNullOrEmpty(taskId)) return Error(400, "framework_id and task_id are required");
-            if (!TryLong(q["offset"], 0, out var offset) || !TryLong(q["length"], -1, out var length))
-                return Error(400, "offset and length must be integers");
-            var read = new ReadSandboxFile(new FrameworkId(frameworkId), new TaskId(taskId), string.IsNullOrEmpty(path) ? "stdout" : path, offset, length);
-            var data = await master.Ask<SandboxFileData>(read, timeout);
-            return data.Error is { } error
-                ? Error(404, error)
-                : Results.Json(new { data = data.Data, offset = data.Offset, size = data.Size }, json);
-        });
-
         app.MapSandboxApi(master, timeout);
         app.MapOperatorApi(master, system, timeout);
         return app;

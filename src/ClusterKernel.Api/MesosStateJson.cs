@@ -32,6 +32,7 @@ public static class MesosStateJson
             ["deactivated_slaves"] = state.Agents.Count(a => !a.Active),
             ["slaves"] = Array(state.Agents.Select(Agent)),
             ["frameworks"] = Array(state.Frameworks.Select(f => Framework(f, state))),
+            ["completed_frameworks"] = Array(state.CompletedFrameworks.Select(c => Framework(c.Framework, c.CompletedTasks, System.Array.Empty<Offer>(), System.Array.Empty<ExecutorView>()))),
             ["total_resources"] = ResourcesJson(total),
             ["used_resources"] = ResourcesJson(used),
             ["offered_resources"] = ResourcesJson(offered),
@@ -76,9 +77,11 @@ public static class MesosStateJson
         };
     }
 
-    private static JsonObject Framework(FrameworkView f, ClusterState state)
+    private static JsonObject Framework(FrameworkView f, ClusterState state) => Framework(f, state.Tasks.Where(t => t.FrameworkId == f.Id).ToList(),
+        state.Offers.Where(o => o.FrameworkId == f.Id), state.Executors.Where(e => e.FrameworkId == f.Id));
+
+    private static JsonObject Framework(FrameworkView f, IReadOnlyList<TaskView> tasks, IEnumerable<Offer> offers, IEnumerable<ExecutorView> executors)
     {
-        var tasks = state.Tasks.Where(t => t.FrameworkId == f.Id).ToList();
         return new JsonObject
         {
             ["id"] = f.Id.Value,
@@ -93,8 +96,8 @@ public static class MesosStateJson
             ["unregistered_time"] = f.UnregisteredTime ?? 0,
             ["tasks"] = Array(tasks.Where(t => !t.State.IsTerminal()).Select(Task)),
             ["completed_tasks"] = Array(tasks.Where(t => t.State.IsTerminal()).Select(Task)),
-            ["offers"] = Array(state.Offers.Where(o => o.FrameworkId == f.Id).Select(OfferJson)),
-            ["executors"] = Array(state.Executors.Where(e => e.FrameworkId == f.Id).Select(Executor)),
+            ["offers"] = Array(offers.Select(OfferJson)),
+            ["executors"] = Array(executors.Select(Executor)),
         };
     }
 

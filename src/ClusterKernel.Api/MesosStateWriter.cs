@@ -41,8 +41,20 @@ public static class MesosStateWriter
         w.WriteEndArray();
         w.WriteStartArray("frameworks");
         foreach (var f in state.Frameworks)
+            await Framework(f, tasks.GetValueOrDefault(f.Id) ?? new List<TaskView>(), offers[f.Id], state.Executors.Where(e => e.FrameworkId == f.Id));
+        w.WriteEndArray();
+        // Removed frameworks as Mesos keeps them (--max_completed_frameworks), with their completed tasks.
+        w.WriteStartArray("completed_frameworks");
+        foreach (var c in state.CompletedFrameworks) await Framework(c.Framework, c.CompletedTasks, Array.Empty<Offer>(), Array.Empty<ExecutorView>());
+        w.WriteEndArray();
+        Node("total_resources", MesosStateJson.ResourcesJson(total));
+        Node("used_resources", MesosStateJson.ResourcesJson(used));
+        Node("offered_resources", MesosStateJson.ResourcesJson(offered));
+        w.WriteEndObject();
+        await w.FlushAsync(ct);
+
+        async Task Framework(FrameworkView f, IReadOnlyList<TaskView> mine, IEnumerable<Offer> frameworkOffers, IEnumerable<ExecutorView> executors)
         {
-            var mine = tasks.GetValueOrDefault(f.Id) ?? new List<TaskView>();
             w.WriteStartObject();
             w.WriteString("id", f.Id.Value);
             w.WriteString("name", f.Name);
@@ -64,19 +76,13 @@ public static class MesosStateWriter
                 w.WriteEndArray();
             }
             w.WriteStartArray("offers");
-            foreach (var o in offers[f.Id]) { MesosStateJson.OfferJson(o).WriteTo(w); await Flush(); }
+            foreach (var o in frameworkOffers) { MesosStateJson.OfferJson(o).WriteTo(w); await Flush(); }
             w.WriteEndArray();
             w.WriteStartArray("executors");
-            foreach (var e in state.Executors) if (e.FrameworkId == f.Id) MesosStateJson.Executor(e).WriteTo(w);
+            foreach (var e in executors) MesosStateJson.Executor(e).WriteTo(w);
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-        Node("total_resources", MesosStateJson.ResourcesJson(total));
-        Node("used_resources", MesosStateJson.ResourcesJson(used));
-        Node("offered_resources", MesosStateJson.ResourcesJson(offered));
-        w.WriteEndObject();
-        await w.FlushAsync(ct);
 
         void Node(string name, JsonNode node) { w.WritePropertyName(name); node.WriteTo(w); }
         async ValueTask Flush() { if (w.BytesPending > FlushAt) await w.FlushAsync(ct); }

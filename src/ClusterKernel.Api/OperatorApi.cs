@@ -80,6 +80,7 @@ public static partial class OperatorApi
             ("agent_ping_timeout", "clusterkernel.master.agent-ping-timeout"),
             ("agent_reregister_timeout", "clusterkernel.master.agent-reregister-timeout"),
             ("max_completed_tasks_per_framework", "clusterkernel.master.max-completed-tasks-per-framework"),
+            ("max_completed_frameworks", "clusterkernel.master.max-completed-frameworks"),
             ("framework_heartbeat_interval", "clusterkernel.master.framework-heartbeat-interval"),
             ("logging_level", "akka.loglevel"),
         };
@@ -403,22 +404,14 @@ public static partial class OperatorApi
             if (offset < 0) return Error(400, "offset must not be negative");
             // Byte-exact (Response.ReadFile.data is `bytes`): the file's raw bytes in DownloadSandboxFile chunks (one remoting
             // frame each) up to the length asked, at most ReadFileMaxLength; not ReadSandboxFile, whose data is UTF-8 text.
-            var want = length < 0 ? ReadFileMaxLength : Math.Min(length, ReadFileMaxLength);
-            var bytes = new MemoryStream();
-            long size = 0;
-            while (true)
-            {
-                var chunk = await Ask<SandboxFileChunk>(new DownloadSandboxFile(fw, task, file, offset + bytes.Length));
-                if (chunk.Error is { } error) return Error(404, error);
-                size = chunk.Size;
-                bytes.Write(chunk.Data, 0, (int)Math.Min(chunk.Data.Length, want - bytes.Length));
-                if (chunk.Data.Length == 0 || bytes.Length >= want) break;
-            }
-            return Reply("READ_FILE", new JsonObject { ["size"] = size, ["data"] = Convert.ToBase64String(bytes.GetBuffer(), 0, (int)bytes.Length) });
+            var (bytes, size, error) = await FilesRead.ReadAsync(Ask<SandboxFileChunk>, fw, task, file, offset,
+                length < 0 ? ReadFileMaxLength : Math.Min(length, ReadFileMaxLength));
+            if (error is not null) return Error(404, error);
+            return Reply("READ_FILE", new JsonObject { ["size"] = size, ["data"] = Convert.ToBase64String(bytes) });
         }
 
         /// <summary>At most this much per READ_FILE (1 MiB, as /files/read).</summary>
-        private const long ReadFileMaxLength = 1 << 20;
+        private const long ReadFileMaxLength = FilesRead.MaxLength;
 
         // ---------------- classic endpoints ----------------
 
@@ -432,7 +425,7 @@ public static partial class OperatorApi
         public async Task<IResult> Frameworks(HttpRequest r)
         {
             var s = MesosStateJson.Map(await State(), "master@" + r.Host);
-            return Json(new JsonObject { ["frameworks"] = Take(s, "frameworks"), ["completed_frameworks"] = new JsonArray(), ["unregistered_frameworks"] = new JsonArray() });
+            return Json(new JsonObject { ["frameworks"] = Take(s, "frameworks"), ["completed_frameworks"] = Take(s, "completed_frameworks"), ["unregistered_frameworks"] = new JsonArray() });
         }
 
         public async Task<IResult> Slaves()

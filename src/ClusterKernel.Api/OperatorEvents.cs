@@ -28,8 +28,9 @@ public static class OperatorEvents
             ["state"] = u.State.ToString(),
         }),
         OperatorAgentAdded a => Event("AGENT_ADDED", new JsonObject { ["agent"] = OperatorJson.Agent(a.Agent, Only(a.Agent, a.OperatorState)) }),
-        // Not in Mesos' master.proto as stored here: a ClusterKernel extension (type 10, field agent_updated = 10).
-        OperatorAgentUpdated a => Event("AGENT_UPDATED", new JsonObject { ["agent"] = OperatorJson.Agent(a.Agent, Only(a.Agent, a.OperatorState)) }),
+        // Mesos' master.proto has no AGENT_UPDATED: the changed agent (deactivated, draining, down) goes out as AGENT_ADDED,
+        // which clients treat as "this agent, as it is now" (Mesos itself sends nothing on these changes).
+        OperatorAgentUpdated a => Event("AGENT_ADDED", new JsonObject { ["agent"] = OperatorJson.Agent(a.Agent, Only(a.Agent, a.OperatorState)) }),
         OperatorAgentRemoved r => Event("AGENT_REMOVED", new JsonObject { ["agent_id"] = OperatorJson.Id(r.AgentId.Value) }),
         OperatorFrameworkAdded f => Event("FRAMEWORK_ADDED", new JsonObject { ["framework"] = OperatorJson.Framework(f.Framework) }),
         OperatorFrameworkUpdated f => Event("FRAMEWORK_UPDATED", new JsonObject { ["framework"] = OperatorJson.Framework(f.Framework) }),

@@ -109,7 +109,12 @@ public static class OperatorJson
     public static JsonObject GetFrameworks(ClusterState s) => new()
     {
         ["frameworks"] = Array(s.Frameworks.Select(Framework)),
-        ["completed_frameworks"] = new JsonArray(),
+        ["completed_frameworks"] = Array(s.CompletedFrameworks.Select(c =>
+        {
+            var o = Framework(c.Framework);
+            if (c.Framework.UnregisteredTime is { } removed) o["unregistered_time"] = Nanos(removed);
+            return o;
+        })),
     };
 
     public static JsonObject Status(TaskStatus st, AgentId agent)
@@ -153,7 +158,7 @@ public static class OperatorJson
         ["pending_tasks"] = new JsonArray(),
         ["tasks"] = Array(s.Tasks.Where(t => !t.State.IsTerminal() && t.State != TaskState.TASK_UNREACHABLE).Select(Task)),
         ["unreachable_tasks"] = Array(s.Tasks.Where(t => t.State == TaskState.TASK_UNREACHABLE).Select(Task)),
-        ["completed_tasks"] = Array(s.Tasks.Where(t => t.State.IsTerminal()).Select(Task)),
+        ["completed_tasks"] = Array(s.Tasks.Where(t => t.State.IsTerminal()).Concat(s.CompletedFrameworks.SelectMany(c => c.CompletedTasks)).Select(Task)),
         ["orphan_tasks"] = new JsonArray(),
     };
 

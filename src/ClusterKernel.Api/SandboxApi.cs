@@ -35,6 +35,27 @@ public static class SandboxApi
             }).ToArray()));
         });
 
+        // Mesos' /files/read (src/files/files.cpp): offset -1 or absent asks for the size only ({"data":"","offset":SIZE});
+        // length -1 or absent reads to the end, up to FilesRead.MaxLength. The body is FilesRead.Encode's, byte-exact.
+        app.MapGet("/files/read", async (HttpRequest r) =>
+        {
+            var q = r.Query;
+            FrameworkId fw;
+            TaskId task;
+            string file;
+            if (string.IsNullOrEmpty(q["path"]) && !string.IsNullOrEmpty(q["framework_id"]) && !string.IsNullOrEmpty(q["task_id"]))
+                (fw, task, file) = (new FrameworkId(q["framework_id"]!), new TaskId(q["task_id"]!), "stdout"); // ClusterKernel's default
+            else if (Locate(r, out fw, out task, out file, out _) is { } bad) return bad;
+            if (file.Length == 0) return OperatorApi.Error(400, "path names a sandbox, not a file");
+            if (Number(q["offset"], "offset", out var offset) is { } badOffset) return badOffset;
+            if (Number(q["length"], "length", out var length) is { } badLength) return badLength;
+            var sizeOnly = offset == -1;
+            var (data, size, error) = await FilesRead.ReadAsync(d => master.Ask<SandboxFileChunk>(d, timeout), fw, task, file,
+                sizeOnly ? 0 : offset, sizeOnly ? 0 : length == -1 ? FilesRead.MaxLength : Math.Min(length, FilesRead.MaxLength));
+            if (error is not null) return OperatorApi.Error(404, error);
+            return Results.Bytes(FilesRead.Encode(data, sizeOnly ? size : offset, size), "application/json");
+        });
+
         app.MapGet("/files/download", async (HttpContext ctx) =>
         {
             if (Locate(ctx.Request, out var fw, out var task, out var file, out _) is { } bad)
@@ -62,6 +83,16 @@ public static class SandboxApi
                 if (chunk.Error is not null) throw new IOException("sandbox file went away during download: " + chunk.Error);
             }
         });
+    }
+
+    /// <summary>An offset or length as Mesos takes them: absent is -1; below -1 or not a number is 400.</summary>
+    private static IResult? Number(string? text, string name, out long value)
+    {
+        value = -1;
+        if (string.IsNullOrEmpty(text)) return null;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value))
+            return OperatorApi.Error(400, $"Failed to parse {name}: '{text}' is not an integer");
+        return value < -1 ? OperatorApi.Error(400, $"Negative {name} provided: {value}") : null;
     }
 
     /// <summary>Sandbox and path inside it from the query; an error result when they are missing or leave the sandbox.</summary>

@@ -55,6 +55,7 @@ public static class Reasons
     public const string TaskInvalid = "REASON_TASK_INVALID";
     public const string InvalidOffers = "REASON_INVALID_OFFERS";
     public const string AgentRemoved = "REASON_AGENT_REMOVED";
+    public const string AgentRemovedByOperator = "REASON_AGENT_REMOVED_BY_OPERATOR";
     public const string AgentUnknown = "REASON_AGENT_UNKNOWN";
     public const string AgentDisconnected = "REASON_AGENT_DISCONNECTED";
     public const string AgentReregistered = "REASON_AGENT_REREGISTERED";

@@ -123,7 +123,10 @@ public sealed partial class Master
             foreach (var t in _state.TasksOnAgent(id).ToList())
             {
                 ForgetPreemption(t.FrameworkId, t.Info.TaskId);
-                var status = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_GONE_BY_OPERATOR, "Agent marked gone by an operator", Reasons.AgentRemoved, now);
+                // As Mesos' __removeSlave: TASK_GONE_BY_OPERATOR only for PARTITION_AWARE frameworks, TASK_LOST for the others.
+                var partitionAware = _state.Frameworks.TryGetValue(t.FrameworkId, out var owner) && owner.Info.Has(FrameworkCapabilities.PartitionAware);
+                var status = MasterState.MasterStatus(t.Info.TaskId, id, partitionAware ? TaskState.TASK_GONE_BY_OPERATOR : TaskState.TASK_LOST,
+                    "Agent marked gone by an operator", partitionAware ? Reasons.AgentRemovedByOperator : Reasons.AgentRemoved, now);
                 _state.ApplyStatus(t.FrameworkId, status);
                 SendToFramework(t.FrameworkId, new TaskStatusUpdate(status));
                 _state.CompleteTask(t.FrameworkId, t.Info.TaskId);

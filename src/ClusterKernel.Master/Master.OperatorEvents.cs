@@ -45,6 +45,35 @@ public sealed partial class Master
 
     private bool HasOperatorSubscribers => _operatorSubscribers.Count > 0;
 
+    /// <summary>The states of the tasks the master has on an agent, while someone subscribes (null otherwise, or for a new agent).</summary>
+    private Dictionary<(FrameworkId, TaskId), TaskState>? KnownTasksOf(AgentId id) =>
+        HasOperatorSubscribers && _state.Agents.ContainsKey(id)
+            ? _state.TasksOnAgent(id).ToDictionary(t => (t.FrameworkId, t.Info.TaskId), t => t.State) : null;
+
+    /// <summary>
+    /// While a re-registering agent's tasks are added again: Mesos' master sends no TASK_ADDED for the tasks it already knew
+    /// (Master::___reregisterSlave / __reregisterSlave add them silently), so only a task new to the master is TASK_ADDED, and a
+    /// known one whose state changed meanwhile (UNREACHABLE → RUNNING, RUNNING → FINISHED) gives one TASK_UPDATED.
+    /// </summary>
+    private IDisposable? KnownTasksAsUpdates(IReadOnlyDictionary<(FrameworkId, TaskId), TaskState>? known)
+    {
+        if (known is null || _state.TaskAdded is not { } added) return null;
+        _state.TaskAdded = t =>
+        {
+            if (!known.TryGetValue((t.FrameworkId, t.Info.TaskId), out var was)) added(t);
+            else if (was != t.State) PublishOperatorEvent(new OperatorTaskUpdated(t.FrameworkId, t.Latest!, t.State));
+        };
+        return new Restore(() => _state.TaskAdded = added);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable { public void Dispose() => restore(); }
+
+    /// <summary>A task the agent no longer reports is dropped by the master: subscribers get its TASK_LOST.</summary>
+    private void PublishTaskLostOnReregistration(FrameworkId fw, TaskStatus lost)
+    {
+        if (HasOperatorSubscribers) PublishOperatorEvent(new OperatorTaskUpdated(fw, lost, lost.State));
+    }
+
     private void PublishOperatorEvent(IOperatorEvent e)
     {
         foreach (var s in _operatorSubscribers) s.Tell(e);

@@ -64,7 +64,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _removalLimit = AgentRemovalRateLimit.Parse(settings.AgentRemovalRateLimit);
         _allocatorFactory = allocatorFactory;
-        _state = new MasterState(settings.MaxCompletedTasksPerFramework);
+        _state = new MasterState(settings.MaxCompletedTasksPerFramework) { MaxCompletedFrameworks = settings.MaxCompletedFrameworks };
         JournalPluginId = settings.JournalPlugin;
         SnapshotPluginId = settings.SnapshotPlugin;
 
@@ -165,6 +165,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             return;
         }
         var wasUnreachable = new HashSet<(FrameworkId, TaskId)>();
+        var known = KnownTasksOf(id); // operator events: a known agent's tasks are not added again
+        var announce = !_state.Agents.TryGetValue(id, out var before) || before.Unreachable;
         if (_state.Agents.ContainsKey(id))
         {
             // Same master, agent reconnected (or duplicate): refresh its connection, keep its tasks.
@@ -173,15 +175,19 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             var reported = m.Tasks.Select(r => (r.FrameworkId, r.Task.TaskId)).ToHashSet();
             var now = Now();
             foreach (var t in _state.TasksOnAgent(id).Where(t => !t.State.IsTerminal() && !reported.Contains((t.FrameworkId, t.Info.TaskId))).ToList())
-                SendToFramework(t.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_LOST,
-                    "Task was not reported by the agent on re-registration", Reasons.AgentRestarted, now)));
+            {
+                var lostStatus = MasterState.MasterStatus(t.Info.TaskId, id, TaskState.TASK_LOST,
+                    "Task was not reported by the agent on re-registration", Reasons.AgentRestarted, now);
+                SendToFramework(t.FrameworkId, new TaskStatusUpdate(lostStatus));
+                PublishTaskLostOnReregistration(t.FrameworkId, lostStatus);
+            }
             RemoveAgentRuntime(id, lost: false);
         }
         void Admit()
         {
             // Tasks the frameworks were already told were LOST must not come back to life: kill them (Mesos does the same).
             var lost = m.Tasks.Where(r => _lostWhileUnreachable.Remove((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()).ToList();
-            AddAgent(id, m.Info, m.Agent, m.Tasks.Except(lost).ToList());
+            AddAgent(id, m.Info, m.Agent, m.Tasks.Except(lost).ToList(), known, announce);
             RememberReregistration(m, id);
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
             foreach (var r in lost) m.Agent.Tell(new KillTaskOnAgent(r.FrameworkId, r.Task.TaskId, null));
@@ -194,8 +200,12 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         else Persist(new AgentAdmitted(id, m.Info, Now()), e => { _registry.Apply(e); Admit(); });
     }
 
-    private void AddAgent(AgentId id, AgentInfo info, IActorRef agentRef, IReadOnlyList<TaskReport> tasks)
+    /// <param name="known">Tasks the master had on this agent before it re-registered (see <see cref="KnownTasksAsUpdates"/>).</param>
+    /// <param name="announce">AGENT_ADDED for subscribers: not for a known, reachable agent that re-registers (Mesos sends none).</param>
+    private void AddAgent(AgentId id, AgentInfo info, IActorRef agentRef, IReadOnlyList<TaskReport> tasks,
+        IReadOnlyDictionary<(FrameworkId, TaskId), TaskState>? known = null, bool announce = true)
     {
+        using var knownTasks = KnownTasksAsUpdates(known);
         info = WithCheckpointed(id, info);
         if (_registry.Checkpointed.TryGetValue(id, out var checkpointed)) agentRef.Tell(new CheckpointResourcesOnAgent(checkpointed));
         var now = Now();
@@ -223,7 +233,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         foreach (var e in _state.ExecutorsOnAgent(id)) used[e.FrameworkId] = used.GetValueOrDefault(e.FrameworkId, ResourceBag.Empty) + e.Info.Resources;
         Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
         if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
-        PublishAgent(id, added: true);
+        if (announce) PublishAgent(id, added: true);
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);
     }
 
@@ -425,11 +435,11 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             foreach (var agent in f.Tasks.Values.Select(t => t.AgentId).Distinct())
                 if (_agentRefs.TryGetValue(agent, out var r)) r.Tell(new ShutdownFrameworkOnAgent(f.Id));
             if (_frameworkRefs.Remove(f.Id, out var fr)) { _frameworkByRef.Remove(fr); Context.Unwatch(fr); fr.Tell(new FrameworkError($"Framework removed: {why}")); }
-            foreach (var t in f.Tasks.Values) if (_state.Agents.TryGetValue(t.AgentId, out var a)) a.Used -= t.Info.Resources;
             _state.ForgetExecutors(x => x.FrameworkId == f.Id);
             foreach (var t in f.Tasks.Keys) ForgetPreemption(f.Id, t);
+            // Active tasks end TASK_KILLED (and agents' Used drops) and the framework is kept among the completed ones, as Mesos.
+            _state.CompleteFramework(f.Id, $"Framework {f.Id} removed", Now());
             PublishFramework(f, FrameworkChange.Removed);
-            _state.Frameworks.Remove(f.Id);
             Timers.Cancel(FailoverKey(f.Id));
             Allocator(a => a.RemoveFramework(f.Id), allocate: true);
             _log.Info("Framework {0} removed: {1}", f.Id, why);

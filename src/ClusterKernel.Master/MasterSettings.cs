@@ -14,6 +14,8 @@ public sealed record MasterSettings
     public TimeSpan FrameworkHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
     public TimeSpan StateSnapshotMaxAge { get; init; } = TimeSpan.FromMilliseconds(250);
     public int MaxCompletedTasksPerFramework { get; init; } = 1000;
+    /// <summary>Removed frameworks kept for /state (Mesos --max_completed_frameworks).</summary>
+    public int MaxCompletedFrameworks { get; init; } = 50;
     /// <summary>Offers held longer are rescinded (Mesos --offer_timeout); null: never.</summary>
     public TimeSpan? OfferTimeout { get; init; }
     /// <summary>Role priorities for preemption (default 0): a role short of its quota guarantee may preempt lower-priority roles.</summary>
@@ -39,6 +41,7 @@ public sealed record MasterSettings
             FrameworkHeartbeatInterval = c.GetTimeSpan("framework-heartbeat-interval"),
             StateSnapshotMaxAge = c.GetTimeSpan("state-snapshot-max-age"),
             MaxCompletedTasksPerFramework = c.GetInt("max-completed-tasks-per-framework"),
+            MaxCompletedFrameworks = c.GetInt("max-completed-frameworks", 50),
             OfferTimeout = c.GetString("offer-timeout") is null or "" or "off" or "none" ? null : c.GetTimeSpan("offer-timeout"),
             RolePriorities = c.HasPath("role-priorities") && c.GetConfig("role-priorities") is { IsEmpty: false } priorities
                 ? priorities.Root.GetObject().Items.ToDictionary(kv => kv.Key, kv => kv.Value.GetInt())

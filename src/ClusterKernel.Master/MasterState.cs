@@ -224,7 +224,8 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
         task.State = status.State;
         task.AddStatus(status);
         task.View = null;
-        if (changed) TaskStateChanged?.Invoke(task);
+        // As Mesos' Master::updateTask: one event per new state, and every health check result even without one.
+        if (changed || status.Reason == Reasons.TaskHealthCheckStatusUpdated) TaskStateChanged?.Invoke(task);
         if (wasTerminal || !status.State.IsTerminal()) return null;
         var freed = task.Info.Resources + ReleaseExecutorIfDone(fw, task);
         f.Used -= task.Info.Resources;
@@ -288,6 +289,7 @@ public sealed partial class MasterState(int maxCompletedPerFramework)
             tasks, Offers.Values.ToList())
         {
             Executors = Executors.Values.Select(e => new ExecutorView(e.FrameworkId, e.AgentId, e.Info, e.Tasks.ToList())).ToList(),
+            CompletedFrameworks = CompletedFrameworkViews(),
         };
     }
 }

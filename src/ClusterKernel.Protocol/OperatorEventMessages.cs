@@ -22,7 +22,7 @@ public sealed record OperatorTaskUpdated(FrameworkId FrameworkId, TaskStatus Sta
 /// <summary>What an operator did to an agent that <see cref="AgentView"/> does not carry.</summary>
 public sealed record AgentOperatorState(bool Deactivated, bool Draining, bool Down);
 public sealed record OperatorAgentAdded(AgentView Agent, AgentOperatorState OperatorState) : IOperatorEvent;
-/// <summary>Deactivated, reactivated, draining, or down/up for maintenance (a ClusterKernel extension event, AGENT_UPDATED).</summary>
+/// <summary>Deactivated, reactivated, draining, or down/up for maintenance; written as AGENT_ADDED (Mesos has no AGENT_UPDATED).</summary>
 public sealed record OperatorAgentUpdated(AgentView Agent, AgentOperatorState OperatorState) : IOperatorEvent;
 public sealed record OperatorAgentRemoved(AgentId AgentId) : IOperatorEvent;
 public sealed record OperatorFrameworkAdded(FrameworkView Framework) : IOperatorEvent;

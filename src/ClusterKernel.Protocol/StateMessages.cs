@@ -15,7 +15,12 @@ public sealed record ClusterState(
 {
     /// <summary>Executors the master knows (LAUNCH_GROUP's default executors, TaskInfo.executor): as Mesos, not command executors.</summary>
     public IReadOnlyList<ExecutorView> Executors { get; init; } = Array.Empty<ExecutorView>();
+
+    /// <summary>Frameworks removed (teardown, failover timeout), oldest first, at most max-completed-frameworks, with their completed tasks.</summary>
+    public IReadOnlyList<CompletedFrameworkView> CompletedFrameworks { get; init; } = Array.Empty<CompletedFrameworkView>();
 }
+
+public sealed record CompletedFrameworkView(FrameworkView Framework, IReadOnlyList<TaskView> CompletedTasks);
 
 public sealed record ExecutorView(FrameworkId FrameworkId, AgentId AgentId, ExecutorInfo Info, IReadOnlyList<TaskId> Tasks);
 

@@ -28,9 +28,12 @@ public sealed class HttpApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
             switch (message)
             {
                 case GetClusterState: sender.Tell(MesosStateJsonSpec.SampleState()); break;
-                case ReadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "", 0, "no such task")); break;
-                case ReadSandboxFile { TaskId.Value: "silent" }: break; // never answers: the Ask times out
-                case ReadSandboxFile r: sender.Tell(new SandboxFileData(r.Path, r.Offset, "hello\n", 6, null)); break;
+                case DownloadSandboxFile { TaskId.Value: "missing" } r: sender.Tell(new SandboxFileChunk(r.Path, r.Offset, Array.Empty<byte>(), 0, "no such task")); break;
+                case DownloadSandboxFile { TaskId.Value: "silent" }: break; // never answers: the Ask times out
+                case DownloadSandboxFile r:
+                    var file = r.TaskId.Value == "binary" ? FilesReadSpec.AllBytes : System.Text.Encoding.ASCII.GetBytes("hello\n");
+                    sender.Tell(new SandboxFileChunk(r.Path, r.Offset, file.Skip((int)r.Offset).Take(100).ToArray(), file.Length, null)); // 100-byte chunks
+                    break;
             }
             return AutoPilot.KeepRunning;
         }));
@@ -146,6 +149,38 @@ public sealed class HttpApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         Assert.Equal("hello\n", (string?)body!["data"]);
         Assert.Equal(0, (long?)body["offset"]);
         Assert.Equal(6, (long?)body["size"]);
+    }
+
+    [Fact]
+    public async Task Files_read_of_a_binary_file_is_byte_exact_as_mesos_writes_it()
+    {
+        var r = await _http.GetAsync("/files/read?framework_id=fw-1&task_id=binary&path=blob&offset=0");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Equal("application/json", r.Content.Headers.ContentType?.MediaType);
+        var body = await r.Content.ReadAsByteArrayAsync();
+        Assert.Equal(FilesReadSpec.MesosBody(FilesReadSpec.AllBytes, 0, 256), body);
+        Assert.Equal(FilesReadSpec.AllBytes, FilesRead.Decode(body).Data);
+    }
+
+    [Fact]
+    public async Task Files_read_without_offset_gives_the_size_as_mesos_does()
+    {
+        var r = await _http.GetAsync("/files/read?framework_id=fw-1&task_id=binary&path=blob");
+        Assert.Equal("{\"data\":\"\",\"offset\":256,\"size\":256}", await r.Content.ReadAsStringAsync());
+        var (status, body) = await Get("/files/read?framework_id=fw-1&task_id=binary&path=blob&offset=250&length=-1");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(250, (long?)body!["offset"]);
+    }
+
+    [Theory]
+    [InlineData("offset=-2", "Negative offset provided: -2")]
+    [InlineData("length=-5", "Negative length provided: -5")]
+    [InlineData("offset=x", "Failed to parse offset: 'x' is not an integer")]
+    public async Task Files_read_refuses_bad_offsets_and_lengths_with_400(string query, string message)
+    {
+        var (status, body) = await Get("/files/read?framework_id=fw-1&task_id=t1&path=stdout&" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(message, (string?)body!["message"]);
     }
 
     [Fact]

@@ -16,6 +16,11 @@ public sealed partial class ProtocolSerializationSpec
             new[] { new TaskView(new TaskId("t1"), "web", fid, new AgentId("a1"), TaskState.TASK_RUNNING, Res.Parse("cpus:1"), new[] { status }, null) }, Array.Empty<Offer>())
         {
             Executors = new[] { new ExecutorView(fid, new AgentId("a1"), new ExecutorInfo { ExecutorId = new ExecutorId("e1"), Name = "g", Resources = Res.Parse("cpus:0.1") }, new[] { new TaskId("t1") }) },
+            CompletedFrameworks = new[]
+            {
+                new CompletedFrameworkView(framework with { Id = new FrameworkId("gone"), Active = false, Connected = false, UnregisteredTime = 1700000002 },
+                    new[] { new TaskView(new TaskId("g1"), "g1", new FrameworkId("gone"), new AgentId("a1"), TaskState.TASK_KILLED, Res.Parse("cpus:1"), new[] { status with { TaskId = new TaskId("g1"), State = TaskState.TASK_KILLED } }, null) }),
+            },
         };
         var maintenance = new MaintenanceView(new[] { "h2" }, new[] { new AgentId("a1") }, Array.Empty<AgentId>(), Array.Empty<AgentId>());
         yield return new SubscribeOperatorEvents(actor);

@@ -161,6 +161,14 @@ public sealed class WireSerializerSpec(ITestOutputHelper output) : Akka.TestKit.
             Command = Maybe(r, r => new CommandInfo { Value = OptStr(r), Arguments = List(r, 3, Str), Shell = r.Next(2) == 0, Environment = Map(r), User = OptStr(r) }),
             Container = Maybe(r, r => new ContainerInfo { Type = Str(r), DockerImage = OptStr(r), Network = Str(r) }),
             KillGracePeriodSeconds = MaybeValue(r, Num), Labels = Map(r), Executor = Maybe(r, Executor),
+            HealthCheck = Maybe(r, r => new HealthCheck
+            {
+                Type = (HealthCheckType)r.Next(4), DelaySeconds = Num(r), IntervalSeconds = Num(r), TimeoutSeconds = Num(r),
+                GracePeriodSeconds = Num(r), ConsecutiveFailures = r.Next(10),
+                Command = Maybe(r, r => new CommandInfo { Value = OptStr(r), Arguments = List(r, 3, Str), Shell = r.Next(2) == 0, Environment = Map(r), User = OptStr(r) }),
+                Http = Maybe(r, r => new HttpCheckInfo { Port = r.Next(65536), Scheme = OptStr(r), Path = OptStr(r), Statuses = List(r, 3, r => r.Next(600)) }),
+                Tcp = Maybe(r, r => new TcpCheckInfo { Port = r.Next(65536) }),
+            }),
         };
 
         private static TaskStatus Status(Random r) => new()

@@ -126,5 +126,13 @@ public sealed class OperatorSubscribeTests(ITestOutputHelper output)
         var read = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["read_file"]!;
         Assert.Equal(new byte[] { 0x00, 0xC3, 0x28, (byte)'a', (byte)'b', (byte)'\n' }, Convert.FromBase64String((string)read["data"]!));
         Assert.Equal(7, (long?)read["size"]);
+
+        // /files/read: the same bytes as Mesos writes them, raw where they are not ASCII (files.cpp + stout's JSON writer).
+        var raw = await http.GetByteArrayAsync($"/files/read?path={fw.FrameworkId.Value}/bin-1/out.bin&offset=0");
+        var expected = Encoding.ASCII.GetBytes("{\"data\":\"").Concat(new byte[] { 0xFF })
+            .Concat(Encoding.ASCII.GetBytes("\\u0000")).Concat(new byte[] { 0xC3, 0x28 })
+            .Concat(Encoding.ASCII.GetBytes("ab\\n\",\"offset\":0,\"size\":7}")).ToArray();
+        Assert.Equal(expected, raw);
+        Assert.Equal(new byte[] { 0xFF, 0x00, 0xC3, 0x28, (byte)'a', (byte)'b', (byte)'\n' }, FilesRead.Decode(raw).Data);
     }
 }

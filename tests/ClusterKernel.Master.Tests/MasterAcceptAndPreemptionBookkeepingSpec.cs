@@ -73,7 +73,7 @@ public sealed class MasterAcceptAndPreemptionBookkeepingSpec(ITestOutputHelper o
 
         // The agent never answers the kill; an operator marks it gone: the task is gone, and so is its preemption entry.
         Assert.True(master.Ask<OperatorResult>(new MarkAgentGone(agentId), Wait).Result.Ok);
-        batch.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == new TaskId("b1") && m.Status.State == TaskState.TASK_GONE_BY_OPERATOR, Wait);
+        batch.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == new TaskId("b1") && m.Status.State == TaskState.TASK_LOST, Wait); // not PARTITION_AWARE
         AwaitAssert(() => Assert.Equal(0, Metrics(master)["master/tasks_preempting"]), Wait);
     }
 }

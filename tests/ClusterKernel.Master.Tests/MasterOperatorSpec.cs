@@ -92,13 +92,15 @@ public sealed class MasterOperatorSpec : TestKit
     }
 
     [Fact]
-    public void An_agent_marked_gone_reports_its_tasks_GONE_BY_OPERATOR_and_may_not_register_again()
+    public void An_agent_marked_gone_reports_its_tasks_lost_to_a_framework_not_partition_aware_and_may_not_register_again()
     {
         var (fw, fwId, agent, agentId, task) = LaunchOneTask();
 
         Assert.True(Call(new MarkAgentGone(agentId)).Ok);
 
-        Assert.Equal(TaskState.TASK_GONE_BY_OPERATOR, fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status.State);
+        // Mesos (__removeSlave): TASK_GONE_BY_OPERATOR only for PARTITION_AWARE frameworks (MasterOperatorEventsAgentsSpec).
+        var gone = fw.FishForMessage<TaskStatusUpdate>(_ => true, Wait).Status;
+        Assert.Equal((TaskState.TASK_LOST, Reasons.AgentRemoved), (gone.State, gone.Reason));
         agent.FishForMessage<AgentRegistrationRefused>(_ => true, Wait);
         _master.Tell(new ReregisterAgent(new AgentInfo { Hostname = "host1", Id = agentId, Resources = ResourceBag.Parse("cpus:2;mem:1024") },
             Array.Empty<TaskReport>(), agent.Ref), agent.Ref);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using ClusterKernel.Api;
 using ClusterKernel.Framework;
@@ -125,13 +124,11 @@ public static class RunCommand
                 await Console.Error.WriteLineAsync($"ck: cannot read {path} of task {taskId}: {await MasterClient.ErrorMessage(response, ct)}");
                 return;
             }
-            var chunk = await client.ReadAsync<JsonObject>(response, ct);
-            var data = (string?)chunk["data"] ?? "";
-            var size = (long?)chunk["size"] ?? 0;
-            var bytes = Encoding.UTF8.GetBytes(data);
+            // The body is Mesos' byte-exact JSON (raw bytes, not necessarily UTF-8): FilesRead decodes it.
+            var (bytes, _, size) = FilesRead.Decode(await response.Content.ReadAsByteArrayAsync(ct));
             await output.WriteAsync(bytes, ct);
             offset += bytes.Length;
-            if (bytes.Length == 0 || offset >= size) break;
+            if (bytes.Length == 0 || offset >= (size ?? 0)) break;
         }
         await output.FlushAsync(ct);
     }

@@ -237,13 +237,13 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
     }
 
     [Flags]
-    private enum TaskBits { Command = 1, Container = 2, KillGrace = 4, Executor = 8, CommandShell = 16 }
+    private enum TaskBits { Command = 1, Container = 2, KillGrace = 4, Executor = 8, CommandShell = 16, HealthCheck = 32 }
 
     private static void Task(WireWriter w, TaskInfo t)
     {
         var bits = (t.Command is not null ? TaskBits.Command : 0) | (t.Container is not null ? TaskBits.Container : 0) |
                    (t.KillGracePeriodSeconds is not null ? TaskBits.KillGrace : 0) | (t.Executor is not null ? TaskBits.Executor : 0) |
-                   (t.Command is { Shell: true } ? TaskBits.CommandShell : 0);
+                   (t.Command is { Shell: true } ? TaskBits.CommandShell : 0) | (t.HealthCheck is not null ? TaskBits.HealthCheck : 0);
         w.UInt((ulong)bits);
         w.String(t.Name);
         w.String(t.TaskId.Value);
@@ -254,6 +254,36 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
         if (t.KillGracePeriodSeconds is { } g) w.Double(g);
         Map(w, t.Labels);
         if (t.Executor is { } e) Executor(w, e);
+        if (t.HealthCheck is { } h) HealthCheck(w, h);
+    }
+
+    // Without it an agent on another node never ran a task's health check (only an in-process agent got the TaskInfo whole).
+    private static void HealthCheck(WireWriter w, HealthCheck h)
+    {
+        w.UInt((ulong)h.Type);
+        w.Double(h.DelaySeconds); w.Double(h.IntervalSeconds); w.Double(h.TimeoutSeconds); w.Double(h.GracePeriodSeconds);
+        w.Int(h.ConsecutiveFailures);
+        w.Bool(h.Command is not null);
+        if (h.Command is { } c) { w.String(c.Value); Strings(w, c.Arguments); Map(w, c.Environment); w.String(c.User); w.Bool(c.Shell); }
+        w.Bool(h.Http is not null);
+        if (h.Http is { } http) { w.Int(http.Port); w.String(http.Scheme); w.String(http.Path); List(w, http.Statuses, static (w, x) => w.Int(x)); }
+        w.Bool(h.Tcp is not null);
+        if (h.Tcp is { } tcp) w.Int(tcp.Port);
+    }
+
+    private static HealthCheck HealthCheck(WireReader r)
+    {
+        var type = (HealthCheckType)r.UInt();
+        double delay = r.Double(), interval = r.Double(), timeout = r.Double(), grace = r.Double();
+        var failures = (int)r.Int();
+        var command = r.Bool() ? new CommandInfo { Value = r.String(), Arguments = Strings(r), Environment = Map(r), User = r.String(), Shell = r.Bool() } : null;
+        var http = r.Bool() ? new HttpCheckInfo { Port = (int)r.Int(), Scheme = r.String(), Path = r.String(), Statuses = List(r, static r => (int)r.Int()) } : null;
+        var tcp = r.Bool() ? new TcpCheckInfo { Port = (int)r.Int() } : null;
+        return new HealthCheck
+        {
+            Type = type, DelaySeconds = delay, IntervalSeconds = interval, TimeoutSeconds = timeout, GracePeriodSeconds = grace,
+            ConsecutiveFailures = failures, Command = command, Http = http, Tcp = tcp,
+        };
     }
 
     private static TaskInfo Task(WireReader r)
@@ -270,10 +300,11 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
         double? grace = (bits & TaskBits.KillGrace) != 0 ? r.Double() : null;
         var labels = Map(r);
         var executor = (bits & TaskBits.Executor) != 0 ? Executor(r) : null;
+        var healthCheck = (bits & TaskBits.HealthCheck) != 0 ? HealthCheck(r) : null;
         return new TaskInfo
         {
             Name = name, TaskId = taskId, AgentId = agentId, Resources = resources, Command = command, Container = container,
-            KillGracePeriodSeconds = grace, Labels = labels, Executor = executor,
+            KillGracePeriodSeconds = grace, Labels = labels, Executor = executor, HealthCheck = healthCheck,
         };
     }
 

@@ -50,6 +50,26 @@ public sealed class WireSerializerSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public void A_simulated_agents_reregistration_with_ten_tasks_is_smaller_in_wire_form_than_json()
+    {
+        var agent = new AgentId("3f2a9c1e07b4-S1234-a1b2c3");
+        var fw = new FrameworkId("3f2a9c1e07b4-0001");
+        var tasks = Enumerable.Range(0, 10).Select(i => new TaskReport(fw, new TaskInfo
+        {
+            Name = $"bench-{i}", TaskId = new TaskId($"bench-task-{i:D6}"), AgentId = agent, Resources = Res.Parse("cpus:0.1;mem:32"),
+            Command = new CommandInfo { Value = "sleep 86400" },
+        }, TaskState.TASK_RUNNING, Array.Empty<TaskStatus>())).ToList();
+        var m = new ReregisterAgent(new AgentInfo
+        {
+            Hostname = "127.0.0.1", Port = 0, Id = agent, Resources = Res.Parse("cpus:8;mem:32768;disk:100000;ports:[31000-32000]"),
+        }, tasks, TestActor);
+        var wire = Sys.Serialization.FindSerializerFor(m).ToBinary(m).Length;
+        var json = JsonSerializer.ToBinary(m).Length;
+        output.WriteLine($"ReregisterAgent with 10 tasks: wire {wire} B, JSON {json} B");
+        Assert.True(wire < json);
+    }
+
+    [Fact]
     public void Every_offer_operation_type_has_a_wire_form()
     {
         var all = typeof(OfferOperation).Assembly.GetTypes().Where(t => typeof(OfferOperation).IsAssignableFrom(t) && !t.IsAbstract);

@@ -69,6 +69,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         SnapshotPluginId = settings.SnapshotPlugin;
 
         Recover<IClusterMessage>(e => _registry.Apply(e));
+        Recover<SnapshotOffer>(OnRegistrySnapshotOffer);
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<RegisterAgent>(OnRegisterAgent);
@@ -103,6 +104,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         StatusUpdateCommands();
         PauseFenceCommands();
         OperatorEventCommands();
+        RegistrySnapshotCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -599,6 +601,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnSweep()
     {
+        SnapshotRegistryIfDue();
         SendInverseOffers();
         var now = DateTimeOffset.UtcNow;
         foreach (var a in _state.Agents.Values.ToList())

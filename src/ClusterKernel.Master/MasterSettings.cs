@@ -22,6 +22,8 @@ public sealed record MasterSettings
     public IReadOnlyDictionary<string, int> RolePriorities { get; init; } = new Dictionary<string, int>();
     /// <summary>Whether frameworks that declare task shapes (FrameworkInfo task_shapes) get offers cut to fit them.</summary>
     public bool ShapeAwareOffers { get; init; } = true;
+    /// <summary>The registry is snapshotted once this many events were written since the last snapshot; 0: never.</summary>
+    public int RegistrySnapshotEvery { get; init; } = 1000;
     public string JournalPlugin { get; init; } = "akka.persistence.journal.sql";
     public string SnapshotPlugin { get; init; } = "akka.persistence.snapshot-store.sql";
 
@@ -52,6 +54,7 @@ public sealed record MasterSettings
                 "off" or "false" or "no" => false,
                 var v => throw new ConfigurationException($"clusterkernel.master.shape-aware-offers must be on or off, not '{v}'"),
             },
+            RegistrySnapshotEvery = c.GetInt("registry-snapshot-every", 1000),
             JournalPlugin = c.GetString("journal-plugin"),
             SnapshotPlugin = c.GetString("snapshot-plugin"),
         };

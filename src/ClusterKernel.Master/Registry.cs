@@ -8,7 +8,7 @@ public sealed record RegisteredFramework(FrameworkInfo Info, double RegisteredTi
 /// <summary>
 /// The master's persisted state, rebuilt from the journal on recovery: plain C#, changed only by <see cref="Apply"/>.
 /// </summary>
-public sealed class Registry
+public sealed partial class Registry
 {
     public Dictionary<AgentId, AgentInfo> Agents { get; } = new();
     public Dictionary<FrameworkId, RegisteredFramework> Frameworks { get; } = new();

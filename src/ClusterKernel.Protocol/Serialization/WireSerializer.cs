@@ -38,6 +38,9 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
         [typeof(DeclineOffers)] = "DO",
         [typeof(AgentHeartbeat)] = "AH",
         [typeof(AgentHeartbeatAck)] = "AHA",
+        // After a failover every agent re-registers with all its tasks at once (10,000 agents / 100,000 tasks on one new master).
+        [typeof(ReregisterAgent)] = "RA",
+        [typeof(AgentRegistered)] = "AR",
     };
 
     public override string Manifest(object o) =>
@@ -63,6 +66,8 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
             case DeclineOffers m: w.String(m.FrameworkId.Value); List(w, m.OfferIds, OfferId); Filters(w, m.Filters); break;
             case AgentHeartbeat m: w.String(m.AgentId.Value); w.String(m.MasterEpoch); break;
             case AgentHeartbeatAck m: w.String(m.MasterEpoch); break;
+            case ReregisterAgent m: Agent(w, m.Info); List(w, m.Tasks, Report); ActorRef(w, m.Agent); break;
+            case AgentRegistered m: w.String(m.AgentId.Value); w.String(m.MasterEpoch); w.Double(m.HeartbeatIntervalSeconds); break;
             default: throw new ArgumentException($"{obj.GetType()} is not bound to {nameof(WireSerializer)}");
         }
         return w.ToArrayAndReturn();
@@ -88,6 +93,8 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
             "DO" => new DeclineOffers(new FrameworkId(r.NonNull()), List(r, OfferId), Filters(r)),
             "AH" => new AgentHeartbeat(new AgentId(r.NonNull()), r.NonNull()),
             "AHA" => new AgentHeartbeatAck(r.NonNull()),
+            "RA" => new ReregisterAgent(Agent(r), List(r, Report), ActorRef(r)),
+            "AR" => new AgentRegistered(new AgentId(r.NonNull()), r.NonNull(), r.Double()),
             _ => throw new SerializationException($"Unknown wire manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"Trailing bytes after manifest '{manifest}'");
@@ -371,6 +378,38 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
 
     private static void UpdateAck(WireWriter w, StatusUpdateAcknowledgement a) { w.String(a.FrameworkId.Value); w.String(a.TaskId.Value); w.Guid(a.Uuid); }
     private static StatusUpdateAcknowledgement UpdateAck(WireReader r) => new(new FrameworkId(r.NonNull()), new TaskId(r.NonNull()), r.Guid());
+
+    // ---- agents ----
+
+    /// <summary>As the JSON form: the full path with address, resolved on the receiving node ("" comes back as Nobody).</summary>
+    private static void ActorRef(WireWriter w, IActorRef? actor) => w.String(Akka.Serialization.Serialization.SerializedActorPath(actor) ?? "");
+
+    private IActorRef ActorRef(WireReader r) => r.NonNull() is { Length: > 0 } path ? system.Provider.ResolveActorRef(path) : ActorRefs.Nobody;
+
+    private static void Agent(WireWriter w, AgentInfo a)
+    {
+        w.String(a.Hostname);
+        w.Int(a.Port);
+        w.Bool(a.Id is not null);
+        if (a.Id is { } id) w.String(id.Value);
+        Resources(w, a.Resources);
+        Map(w, a.Attributes);
+    }
+
+    private static AgentInfo Agent(WireReader r) => new()
+    {
+        Hostname = r.NonNull(), Port = r.Int32(), Id = r.Bool() ? new AgentId(r.NonNull()) : null, Resources = Resources(r), Attributes = Map(r),
+    };
+
+    private static void Report(WireWriter w, TaskReport t)
+    {
+        w.String(t.FrameworkId.Value);
+        Task(w, t.Task);
+        w.Int((long)t.State);
+        List(w, t.UnacknowledgedUpdates, Status);
+    }
+
+    private static TaskReport Report(WireReader r) => new(new FrameworkId(r.NonNull()), Task(r), (TaskState)r.Int32(), List(r, Status));
 
     // ---- offers, accept, decline ----
 

@@ -11,7 +11,7 @@ namespace ClusterKernel.Master;
 /// after its resolver's stable-after and removal margin (~9 s more): the two never offer at the same time, even when the cut
 /// leader's own resolver is late (a loaded machine) to down it. Complements the pause fence (a resumed process still sees stale,
 /// "reachable" members). Grants go back to the allocator, as with the pause fence. No cluster (unit tests): no fence.
-/// Price: with two masters, losing one holds offers back until the resolver has removed it (keep-majority decides the tie).
+/// A tie (half of an even number) counts as kept only on the side of the lowest-address master, as keep-majority decides it.
 /// </summary>
 public sealed partial class Master
 {
@@ -28,16 +28,7 @@ public sealed partial class Master
             if (((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider) _cluster = Cluster.Get(Context.System);
         }
         if (_cluster is null) return false;
-        var state = _cluster.State;
-        int masters = 0, reachable = 0;
-        foreach (var m in state.Members)
-        {
-            if (!m.HasRole("master") || m.Status is not (MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)) continue;
-            masters++;
-            if (!state.Unreachable.Contains(m)) reachable++;
-        }
-        // Not (yet) an Up member in its own view: nothing to count, do not fence (the singleton only runs on an Up member).
-        var lost = masters > 0 && reachable * 2 <= masters;
+        var (reachable, masters, lost) = MasterMajority.Of(_cluster);
         if (lost != _majorityLost)
         {
             _majorityLost = lost;
@@ -45,5 +36,21 @@ public sealed partial class Master
             else _log.Info("Master sees {0} of {1} masters reachable again: offering", reachable, masters);
         }
         return lost;
+    }
+}
+
+/// <summary>This node's view of the master-role members (Up, Leaving, Exiting): how many it sees reachable, itself included.</summary>
+public static class MasterMajority
+{
+    /// <summary>Lost: no strict majority reachable, or exactly half without the lowest-address master (keep-majority's tie-break).
+    /// Not lost while this node counts no master at all (not yet Up in its own view).</summary>
+    public static (int Reachable, int Masters, bool Lost) Of(Cluster cluster)
+    {
+        var state = cluster.State;
+        var masters = state.Members.Where(m => m.HasRole("master") && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting).ToList();
+        var reachable = masters.Count(m => !state.Unreachable.Contains(m));
+        var lost = masters.Count > 0 && (reachable * 2 < masters.Count
+            || (reachable * 2 == masters.Count && state.Unreachable.Contains(masters.OrderBy(m => m.Address, Member.AddressOrdering).First())));
+        return (reachable, masters.Count, lost);
     }
 }

@@ -47,10 +47,17 @@ public static class MasterMajority
     public static (int Reachable, int Masters, bool Lost) Of(Cluster cluster)
     {
         var state = cluster.State;
-        var masters = state.Members.Where(m => m.HasRole("master") && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting).ToList();
-        var reachable = masters.Count(m => !state.Unreachable.Contains(m));
-        var lost = masters.Count > 0 && (reachable * 2 < masters.Count
-            || (reachable * 2 == masters.Count && state.Unreachable.Contains(masters.OrderBy(m => m.Address, Member.AddressOrdering).First())));
-        return (reachable, masters.Count, lost);
+        return Of(state.Members.Where(m => m.HasRole("master") && m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
+            .Select(m => (m.Address, !state.Unreachable.Contains(m))));
+    }
+
+    /// <summary>The rule itself, over the master-role members' addresses and whether each is reachable.</summary>
+    public static (int Reachable, int Masters, bool Lost) Of(IEnumerable<(Address Address, bool Reachable)> masters)
+    {
+        var all = masters.ToList();
+        var reachable = all.Count(m => m.Reachable);
+        var lost = all.Count > 0 && (reachable * 2 < all.Count
+            || (reachable * 2 == all.Count && !all.OrderBy(m => m.Address, Member.AddressOrdering).First().Reachable));
+        return (reachable, all.Count, lost);
     }
 }

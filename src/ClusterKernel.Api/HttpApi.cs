@@ -59,8 +59,19 @@ public static class HttpApi
         {
             var state = await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
             // Streamed, not a JsonNode tree: at 100,000 tasks the tree cost seconds of CPU beside the scheduling (docs/benchmarks.md "Scale").
-            var leader = "master@" + request.Host;
+            var leader = await LeaderName(request);
             return Results.Stream(body => MesosStateWriter.WriteAsync(body, state, leader, request.HttpContext.RequestAborted), "application/json; charset=utf-8");
+        }
+        // Mesos' "leader": the master whose singleton answered (not this node unless it leads), so that every master names the same one.
+        async Task<string?> LeaderName(HttpRequest request)
+        {
+            if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider) return "master@" + request.Host;
+            try
+            {
+                var info = await master.Ask<LeaderInfo>(GetLeaderInfo.Instance, timeout);
+                return info.HttpUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var u) ? "master@" + u.Authority : "master@" + info.NodeAddress;
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
         }
         app.MapGet("/state", State);
         // Mesos' metric names; allocator/mesos/allocation_run_ms and per-framework offer counters included.

@@ -124,7 +124,8 @@ public static class SchedulerApi
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { answered = false; }
                 if (!answered)
                 {
-                    await Error(ctx, 503, "master not reachable");
+                    // The master is down because its registry failed (it restarts when the database answers): say that.
+                    await Error(ctx, 503, ClusterKernel.Master.RegistryHealth.Get(system).Unavailable ?? "master not reachable");
                     return;
                 }
             }

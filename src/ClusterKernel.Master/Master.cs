@@ -452,7 +452,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnOffersGranted(OffersGranted m)
     {
-        if (OfferFenced())
+        if (OfferFenced() | MajorityUnseen())
         {
             foreach (var g in m.Grants) Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Role, g.Resources, null, DateTimeOffset.UtcNow));
             return;
@@ -474,6 +474,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         foreach (var (fw, offers) in byFramework)
         {
             Counters(fw).Sent += offers.Count;
+            // As Mesos' "Sending N offers to framework": it also lets tests see which master offered when (the ids carry the epoch).
+            _log.Info("Sending {0} offers to framework {1} ({2}..{3})", offers.Count, fw, offers[0].Id, offers[^1].Id);
             // In chunks: at thousands of agents one message of all offers would exceed Akka's default 128 kB frame.
             foreach (var chunk in offers.Chunk(MaxOffersPerMessage)) SendToFramework(fw, new ResourceOffers(chunk));
         }

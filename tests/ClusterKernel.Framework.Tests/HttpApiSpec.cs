@@ -199,6 +199,26 @@ public sealed class HttpApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         Assert.Equal("master not reachable", (string?)body!["message"]);
     }
 
+    private const string Subscribe = """{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"silent-master"}}}""";
+
+    [Fact]
+    public async Task Subscribe_to_a_master_that_does_not_answer_gives_503_master_not_reachable()
+    {
+        var (status, body) = await Post(SchedulerApi.Path, Subscribe);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("master not reachable", (string?)body!["message"]);
+    }
+
+    [Fact]
+    public async Task Subscribe_while_the_master_is_down_over_its_registry_gives_503_with_the_registry_reason()
+    {
+        const string why = "the registry (PostgreSQL) is unavailable: 57P01: terminating connection due to administrator command";
+        ClusterKernel.Master.RegistryHealth.Get(Sys).Failed(why);
+        var (status, body) = await Post(SchedulerApi.Path, Subscribe);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal(why, (string?)body!["message"]);
+    }
+
     [Fact]
     public async Task Unknown_routes_answer_404_with_a_json_message()
     {

@@ -24,13 +24,15 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         await using var pg = await PrivatePostgres.Start();
         await using var net = await NetworkNamespaces.Create(3);
         var config = Path.Combine(TestCluster.TempDir("netns-config"), "fast.hocon");
-        await File.WriteAllTextAsync(config, TestCluster.FastHocon);
+        // INFO: the offer rounds ("Sending N offers") and the resolver's decisions are read from the logs.
+        await File.WriteAllTextAsync(config, TestCluster.FastHocon + "\nakka.loglevel = INFO\n");
         var seeds = Enumerable.Range(1, 3).SelectMany(i => new[] { "--seed", $"{net.Address(i)}:{ClusterPort}" }).ToArray();
         NodeProcess Master(int i) => NodeProcess.StartIn(net.Host(i), output, "master", ClusterPort, $"{net.Address(i)}:{HttpPort}",
             TestCluster.TempDir($"netns-m{i}"), seeds.Concat(new[] { "--host", net.Address(i), "--postgres", pg.SocketConnectionString, "--config", config }).ToArray());
 
         var nodes = new List<NodeProcess>();
         var agentDir = TestCluster.TempDir("netns-agent");
+        LeaderWatch? watch = null;
         try
         {
             var m1 = Master(1);
@@ -52,6 +54,20 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             Assert.True(status == 201, body);
             var taskId = (string)JsonNode.Parse(body)!["task_id"]!;
             await m2.AwaitState(s => (string?)ProcessTasks.Task(s, taskId)?["state"] == "TASK_RUNNING", Timeout, "the task running");
+
+            // A command that never fits (more memory than the agent has) keeps each node's command framework asking: the leader
+            // offers to both frameworks every ~1 s, so a second master offering at the same time would show in the logs.
+            foreach (var (m, host) in new[] { (m1, 1), (m2, 2) })
+            {
+                var (st, b) = await NetworkNamespaces.PostJson(net.Host(host), m.HttpUrl + "/api/ck/v1/commands",
+                    """{"name":"hungry","command":"true","arguments":[],"shell":true,"cpus":0.1,"mem_mb":4096,"disk_mb":0}""");
+                Assert.True(st == 201, b);
+            }
+            var named = new[] { ("m1", m1), ("m2", m2), ("m3", m3) };
+            watch = LeaderWatch.Start(named, TimeSpan.FromMilliseconds(500));
+            var offersBefore = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (LeaderWatch.OfferRounds(named).Count(r => r.Epoch == epoch) < 2 && DateTime.UtcNow < offersBefore) await Task.Delay(200);
+            Assert.True(LeaderWatch.OfferRounds(named).Count(r => r.Epoch == epoch) >= 2, "the leader made no offer rounds to the hungry commands");
 
             // The leader (first seed) alone on one side, m2 + m3 + the agent on the other.
             await net.Cut(1);
@@ -78,7 +94,8 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             var masters = new[] { m1, m2, m3 };
             JsonNode?[] states = [];
             var healDeadline = DateTime.UtcNow + Timeout;
-            bool Healed() => states.All(st => st?["id"] is not null) && states.Select(st => (string?)st!["id"]).Distinct().Count() == 1
+            bool Healed() => states.All(st => st?["id"] is not null && st["leader"] is not null)
+                && states.Select(st => (string?)st!["id"]).Distinct().Count() == 1 && states.Select(st => (string?)st!["leader"]).Distinct().Count() == 1
                 && ProcessTasks.Tasks(states[0]!, taskId).Count() == 1 && (string?)ProcessTasks.Task(states[0]!, taskId)?["state"] == "TASK_RUNNING";
             do
             {
@@ -89,9 +106,22 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
                     catch (System.Text.Json.JsonException) { return null; }
                 }));
             } while (!Healed() && DateTime.UtcNow < healDeadline);
-            Assert.True(Healed(), "masters did not converge on one master's state: epochs " + string.Join(", ", states.Select(st => (string?)st?["id"] ?? "-")) + "\n" + m1.Output);
+            Assert.True(Healed(), "masters did not converge on one master's state: epochs " + string.Join(", ", states.Select(st => $"{(string?)st?["id"] ?? "-"} (leader {(string?)st?["leader"] ?? "-"})")));
             var healedEpoch = (string)states[0]!["id"]!;
-            output.WriteLine($"healed {cut.Elapsed.TotalSeconds:F1} s after the cut: all masters serve epoch {healedEpoch} ({(healedEpoch == newEpoch ? "the new leader's" : "leadership moved again after the heal")})");
+            output.WriteLine($"healed {cut.Elapsed.TotalSeconds:F1} s after the cut: all masters serve epoch {healedEpoch} and name leader {(string?)states[0]!["leader"]} ({(healedEpoch == newEpoch ? "the new leader's" : "leadership moved again after the heal")})");
+            var leaderHost = ((string)states[0]!["leader"]!)["master@".Length..];
+            Assert.Contains(masters, m => m.HttpUrl == "http://" + leaderHost);
+            // Some offer rounds of the leader after the heal, then: no two epochs at once, neither in /state nor in offers.
+            var healedAt = DateTime.UtcNow;
+            var offersAfter = DateTime.UtcNow + Timeout;
+            while (!LeaderWatch.OfferRounds(named).Any(r => r.Epoch == healedEpoch && r.At > healedAt) && DateTime.UtcNow < offersAfter) await Task.Delay(500);
+            await watch.DisposeAsync();
+            var rounds = LeaderWatch.OfferRounds(named);
+            output.WriteLine("/state epochs per master:\n" + watch.Timeline());
+            output.WriteLine("offer rounds per epoch:\n" + LeaderWatch.OfferSpans(rounds));
+            Assert.True(rounds.Any(r => r.Epoch == healedEpoch && r.At > healedAt), "the healed leader made no offer round");
+            Assert.Empty(watch.TwoEpochsAtOnce());
+            Assert.Empty(LeaderWatch.OverlappingOffers(rounds));
             var task = Assert.Single(ProcessTasks.Tasks(states[0]!, taskId));
             Assert.Equal("TASK_RUNNING", (string?)task["state"]);
             Assert.Equal(agentId, (string?)task["slave_id"]);
@@ -100,6 +130,11 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         }
         finally
         {
+            if (watch is not null) await watch.DisposeAsync();
+            // The nodes' logs, for a failed run: the resolver's decisions, "Received gossip where this member has been downed", ...
+            var logs = TestCluster.TempDir("netns-logs");
+            foreach (var (n, i) in nodes.Select((n, i) => (n, i))) await File.WriteAllTextAsync(Path.Combine(logs, i < 3 ? $"m{i + 1}.log" : "agent.log"), n.Output);
+            output.WriteLine($"node logs: {logs}");
             KillTaskProcesses(agentDir); // before the agent's disposal deletes its work dir with the pid files
             foreach (var n in Enumerable.Reverse(nodes)) await n.DisposeAsync();
         }

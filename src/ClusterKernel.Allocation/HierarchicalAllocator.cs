@@ -292,11 +292,11 @@ public sealed partial class HierarchicalAllocator : IAllocator
             // Everything it held here comes back (a plain decline): return the allocation's own bundles.
             var a = allocations[0];
             Untrack(agent, fw, a, (Bundle?[])a.Pools.Clone(), toFree: true);
-            _recovered.Add(agent);
+            if (filters == null) _recovered.Add(agent);
         }
         else if (allocations != null)
         {
-            _recovered.Add(agent);
+            if (filters == null) _recovered.Add(agent);
             var left = pools.Select(b => b?.Clone()).ToArray();
             foreach (var a in allocations.OrderBy(a => a.Role.Role.Name == role ? 0 : 1).ToList())
             {

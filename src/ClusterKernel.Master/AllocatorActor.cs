@@ -22,9 +22,9 @@ public sealed record AllocatorMetrics(long AllocationRuns, double LastMs, double
 /// <summary>
 /// Drives the pure <see cref="IAllocator"/>: applies the master's changes in order and runs a cycle every allocation interval,
 /// plus once soon after events that can make offers (agent or framework added, revive) — coalesced, as Mesos batches them.
-/// With <paramref name="recoveredDelay"/> set, resources that come back (declines, the unused part of an ACCEPT, ended tasks,
-/// rescinds) are offered again by a cycle over just those agents that long after the first of them (coalesced), instead of
-/// waiting for the next interval (MESOS-3078). Running in its own actor keeps allocation off the master's message loop.
+/// With <paramref name="recoveredDelay"/> set, resources that come back unrefused (ended tasks, rescinds) are offered again by a
+/// cycle over just those agents that long after the first of them (coalesced), instead of waiting for the next interval
+/// (MESOS-3078); refusals wait for the next cycle (see <see cref="IIncrementalAllocator.RecoveredAgents"/>). Running in its own actor keeps allocation off the master's message loop.
 /// </summary>
 public sealed class AllocatorActor : ReceiveActor, IWithTimers
 {

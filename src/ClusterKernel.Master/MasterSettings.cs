@@ -7,8 +7,8 @@ namespace ClusterKernel.Master;
 public sealed record MasterSettings
 {
     public TimeSpan AllocationInterval { get; init; } = TimeSpan.FromSeconds(1);
-    /// <summary>Recovered resources are offered again by a cycle over just their agents this long after they come back
-    /// (coalesced); null: they wait for the next interval, as in Mesos.</summary>
+    /// <summary>Resources recovered unrefused (ended tasks, rescinds) are offered again by a cycle over just their agents this long
+    /// after they come back (coalesced); null: they wait for the next interval, as in Mesos.</summary>
     public TimeSpan? RecoveredAllocationDelay { get; init; }
     public TimeSpan AgentPingTimeout { get; init; } = TimeSpan.FromSeconds(75);
     public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromMinutes(10);

@@ -109,10 +109,11 @@ public class AllocatorPropertyTests
                 if (r.Next(3) != 0) continue;
                 var held = m.HeldByRole[key];
                 var back = r.Next(2) == 0 ? held : Res.From(held.Where(x => x.Type == Resources.ValueType.Scalar).Select(x => x with { Scalar = Math.Floor(x.Scalar / 2) }));
-                allocator.RecoverResources(key.Item1, key.Item2, key.Item3, back, r.Next(2) == 0 ? new Filters { RefuseSeconds = r.Next(0, 5) } : null, now);
+                var filter = r.Next(2) == 0 ? new Filters { RefuseSeconds = r.Next(0, 5) } : null;
+                allocator.RecoverResources(key.Item1, key.Item2, key.Item3, back, filter, now);
                 m.HeldByRole[key] = held - back;
                 m.Held[(key.Item1, key.Item2)] = m.Held[(key.Item1, key.Item2)] - back;
-                m.Recovered.Add(key.Item2);
+                if (filter == null) m.Recovered.Add(key.Item2); // refusals are no candidates
             }
             if (incremental && ri.Next(3) != 0)
             {

@@ -6,20 +6,29 @@ namespace ClusterKernel.Allocation.Tests;
 public class IncrementalAllocationTests
 {
     [Fact]
-    public void Declined_resources_go_to_another_framework_without_a_full_cycle_and_not_back_to_the_decliner()
+    public void Returned_resources_go_to_another_framework_without_a_full_cycle_but_refused_ones_wait_for_it()
     {
         var c = new Cluster();
         var a = c.Framework("a");
         var b = c.Framework("b");
-        c.Agent("s1", "cpus:4;mem:1024");
+        var s1 = c.Agent("s1", "cpus:4;mem:1024");
         var first = Assert.Single(c.Allocate());
         Assert.Equal(0, c.Allocator.RecoveredAgents);
+        // A refusal (DECLINE, the unused part of an ACCEPT) is no candidate: Mesos offers it at the next cycle.
         c.Decline(first, refuseSeconds: 60);
+        Assert.Equal(0, c.Allocator.RecoveredAgents);
+        Assert.Empty(c.Allocator.AllocateRecovered(c.Now));
+        var second = Assert.Single(c.Allocate());
+        Assert.NotEqual(first.Framework, second.Framework);
+        // Given back without a filter (a task ended, the offer was rescinded): offered again over that agent alone, here to the
+        // framework whose filter still refuses nothing, i.e. the one that just gave it back (the other one declined for 60 s).
+        c.Return(second);
         Assert.Equal(1, c.Allocator.RecoveredAgents);
-        var next = Assert.Single(c.Allocator.AllocateRecovered(c.Now));
-        Assert.NotEqual(first.Framework, next.Framework);
-        Assert.Contains(next.Framework, new[] { a, b });
-        Assert.Equal(Cluster.R("cpus:4;mem:1024"), next.Resources);
+        var again = Assert.Single(c.Allocator.AllocateRecovered(c.Now));
+        Assert.Equal(s1, again.Agent);
+        Assert.Equal(second.Framework, again.Framework);
+        Assert.Contains(again.Framework, new[] { a, b });
+        Assert.Equal(Cluster.R("cpus:4;mem:1024"), again.Resources);
         Assert.Equal(0, c.Allocator.RecoveredAgents);
         Assert.Empty(c.Allocator.AllocateRecovered(c.Now));
     }

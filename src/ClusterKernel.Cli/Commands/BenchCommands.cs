@@ -98,6 +98,9 @@ public static class BenchCommands
                 }.Where(x => x != null)),
                 Log = s => Console.Error.WriteLine(s),
             };
+            // A malformed duration would otherwise surface as the master node's stack trace.
+            try { ClusterKernel.Master.MasterSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(options.ExtraHocon ?? "")); }
+            catch (Exception e) { Console.Error.WriteLine($"ck: --allocation-interval / --recovered-allocation-delay: {e.Message.Split('\n')[0]}"); return 2; }
             Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")})");
             if (r.GetValue(pollHttp) < 0 || r.GetValue(pollCompare) < 0) { Console.Error.WriteLine("ck: --poll-http and --poll-compare must not be negative"); return 2; }
             if (r.GetValue(pollCompare) > 0)

@@ -17,6 +17,7 @@ public sealed partial class HierarchicalAllocator
     public IReadOnlyList<OfferGrant> Allocate(DateTimeOffset now)
     {
         var grants = new List<OfferGrant>();
+        _recovered.Clear(); // every agent is visited below
         Shuffle();
         if (_anyQuota)
         {

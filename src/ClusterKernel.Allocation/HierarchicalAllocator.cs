@@ -217,6 +217,7 @@ public sealed partial class HierarchicalAllocator : IAllocator
     public void RemoveAgent(AgentId id)
     {
         if (!_agents.Remove(id, out var agent)) return;
+        _recovered.Remove(agent);
         ForgetConstraintResults(agent);
         foreach (var (slot, allocations) in agent.Allocations)
         {
@@ -291,9 +292,11 @@ public sealed partial class HierarchicalAllocator : IAllocator
             // Everything it held here comes back (a plain decline): return the allocation's own bundles.
             var a = allocations[0];
             Untrack(agent, fw, a, (Bundle?[])a.Pools.Clone(), toFree: true);
+            if (filters == null) _recovered.Add(agent);
         }
         else if (allocations != null)
         {
+            if (filters == null) _recovered.Add(agent);
             var left = pools.Select(b => b?.Clone()).ToArray();
             foreach (var a in allocations.OrderBy(a => a.Role.Role.Name == role ? 0 : 1).ToList())
             {

@@ -114,7 +114,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         RegistryHealth.Get(Context.System).Recovered();
-        _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval), "allocator");
+        _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval, _settings.RecoveredAllocationDelay), "allocator");
         ApplyRolePriorities();
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
         foreach (var q in _registry.Quotas.Values) Allocator(a => a.UpdateQuota(q.Role, new Quota(q.Guarantees, q.Limits)));
@@ -656,6 +656,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             ["allocator/mesos/allocation_run_ms/p90"] = a.P90Ms,
             ["allocator/mesos/allocation_run_ms/p99"] = a.P99Ms,
         };
+        foreach (var (k, x) in a.Extra) v[k] = x;
         foreach (var (fw, c) in _offerCounters)
         {
             var name = _state.Frameworks.TryGetValue(fw, out var f) ? f.Info.Name : "removed";

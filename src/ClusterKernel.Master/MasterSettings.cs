@@ -7,6 +7,9 @@ namespace ClusterKernel.Master;
 public sealed record MasterSettings
 {
     public TimeSpan AllocationInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Resources recovered unrefused (ended tasks, rescinds) are offered again by a cycle over just their agents this long
+    /// after they come back (coalesced); null: they wait for the next interval, as in Mesos.</summary>
+    public TimeSpan? RecoveredAllocationDelay { get; init; }
     public TimeSpan AgentPingTimeout { get; init; } = TimeSpan.FromSeconds(75);
     public TimeSpan AgentReregisterTimeout { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Mesos' agent_removal_rate_limit, e.g. "1/10mins"; empty = unlimited.</summary>
@@ -37,6 +40,7 @@ public sealed record MasterSettings
         return new MasterSettings
         {
             AllocationInterval = c.GetTimeSpan("allocation-interval"),
+            RecoveredAllocationDelay = c.GetString("recovered-allocation-delay", "off") is null or "" or "off" or "none" ? null : c.GetTimeSpan("recovered-allocation-delay"),
             AgentPingTimeout = c.GetTimeSpan("agent-ping-timeout"),
             AgentReregisterTimeout = c.GetTimeSpan("agent-reregister-timeout"),
             AgentRemovalRateLimit = c.GetString("agent-removal-rate-limit", ""),

@@ -22,6 +22,8 @@ public class AllocatorPropertyTests
         public readonly HashSet<(FrameworkId, string)> Suppressed = new();
         public readonly HashSet<AgentId> Unavailable = new();
         public readonly Dictionary<string, double> CpuLimit = new();
+        /// <summary>Agents given something back since the last cycle: the only ones a recovered-agent cycle may offer.</summary>
+        public readonly HashSet<AgentId> Recovered = new();
     }
 
     private static Res RandomAgent(Random r)
@@ -34,8 +36,11 @@ public class AllocatorPropertyTests
         return res;
     }
 
-    private static void Simulate(int seed, Action<Model, OfferGrant> checkGrant, Action<Model>? checkCycle = null)
+    /// <param name="incremental">Also run cycles over the recovered agents only (<see cref="IIncrementalAllocator"/>) between the
+    /// full ones, drawn from a separate random stream so the full cycles' sequence stays that of the seed.</param>
+    private static void Simulate(int seed, Action<Model, OfferGrant> checkGrant, Action<Model>? checkCycle = null, bool incremental = false)
     {
+        var ri = new Random(seed ^ 0x5eed);
         var r = new Random(seed);
         var allocator = new HierarchicalAllocator(new AllocatorOptions { Seed = seed });
         var m = new Model();
@@ -90,6 +95,7 @@ public class AllocatorPropertyTests
                     if (available) m.Unavailable.Remove(a); else m.Unavailable.Add(a);
                     break;
             }
+            m.Recovered.Clear(); // a full cycle visits every agent
             foreach (var g in allocator.Allocate(now))
             {
                 checkGrant(m, g);
@@ -103,9 +109,24 @@ public class AllocatorPropertyTests
                 if (r.Next(3) != 0) continue;
                 var held = m.HeldByRole[key];
                 var back = r.Next(2) == 0 ? held : Res.From(held.Where(x => x.Type == Resources.ValueType.Scalar).Select(x => x with { Scalar = Math.Floor(x.Scalar / 2) }));
-                allocator.RecoverResources(key.Item1, key.Item2, key.Item3, back, r.Next(2) == 0 ? new Filters { RefuseSeconds = r.Next(0, 5) } : null, now);
+                var filter = r.Next(2) == 0 ? new Filters { RefuseSeconds = r.Next(0, 5) } : null;
+                allocator.RecoverResources(key.Item1, key.Item2, key.Item3, back, filter, now);
                 m.HeldByRole[key] = held - back;
                 m.Held[(key.Item1, key.Item2)] = m.Held[(key.Item1, key.Item2)] - back;
+                if (filter == null) m.Recovered.Add(key.Item2); // refusals are no candidates
+            }
+            if (incremental && ri.Next(3) != 0)
+            {
+                foreach (var g in allocator.AllocateRecovered(now))
+                {
+                    Assert.Contains(g.Agent, m.Recovered);
+                    checkGrant(m, g);
+                    m.Held[(g.Framework, g.Agent)] = m.Held.GetValueOrDefault((g.Framework, g.Agent), Res.Empty) + g.Resources;
+                    m.HeldByRole[(g.Framework, g.Agent, g.Role)] = m.HeldByRole.GetValueOrDefault((g.Framework, g.Agent, g.Role), Res.Empty) + g.Resources;
+                }
+                Assert.Equal(0, allocator.RecoveredAgents);
+                m.Recovered.Clear();
+                checkCycle?.Invoke(m);
             }
             now += TimeSpan.FromSeconds(1);
         }
@@ -152,6 +173,32 @@ public class AllocatorPropertyTests
                 else Assert.Equal(0, unreserved, 6);
             }
         });
+
+    [Property(MaxTest = 60)]
+    public void Recovered_agent_cycles_keep_every_invariant_and_offer_only_recovered_agents(int seed)
+    {
+        Simulate(seed, (m, g) =>
+        {
+            var heldHere = m.Held.Where(kv => kv.Key.Item2 == g.Agent).Aggregate(Res.Empty, (s, kv) => s + kv.Value);
+            Assert.True((m.Totals[g.Agent] - heldHere).Contains(g.Resources), $"offer {g.Resources} exceeds free {m.Totals[g.Agent] - heldHere}");
+            Assert.Contains(g.Role, m.Infos[g.Framework].Roles);
+            foreach (var r in g.Resources.Where(x => x.IsReserved)) Assert.True(Roles.IsSelfOrAncestor(r.Role, g.Role), $"{r} offered to role {g.Role}");
+            Assert.DoesNotContain(g.Framework, m.Inactive);
+            Assert.DoesNotContain((g.Framework, g.Role), m.Suppressed);
+            Assert.DoesNotContain(g.Agent, m.Unavailable);
+            if (g.Resources.Any(x => x.Revocable)) Assert.True(m.Infos[g.Framework].Has(FrameworkCapabilities.RevocableResources));
+        }, m =>
+        {
+            foreach (var (role, limit) in m.CpuLimit)
+            {
+                var unreserved = m.HeldByRole.Where(kv => Roles.IsSelfOrAncestor(role, kv.Key.Item3))
+                    .Sum(kv => kv.Value.Where(x => !x.IsReserved && !x.Revocable && x.Name == "cpus").Sum(x => x.Scalar));
+                var reserved = m.Totals.Values.Sum(t => t.Where(x => x.IsReserved && Roles.IsSelfOrAncestor(role, x.Role) && x.Name == "cpus").Sum(x => x.Scalar));
+                if (reserved <= limit) Assert.True(unreserved + reserved <= limit + 1e-6, $"role {role}: {unreserved} + {reserved} reserved > limit {limit}");
+                else Assert.Equal(0, unreserved, 6);
+            }
+        }, incremental: true);
+    }
 
     [Property(MaxTest = 30)]
     public void The_same_seed_gives_the_same_offers(int seed)

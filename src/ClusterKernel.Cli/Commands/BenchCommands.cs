@@ -66,12 +66,13 @@ public static class BenchCommands
         var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
+        var recovered = new Option<string?>("--recovered-allocation-delay") { Description = "Offer recovered resources again after this delay by a cycle over their agents (HOCON duration; default off: next interval)" };
         var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
         var single = new Option<bool>("--single-system") { Description = "Run agents and frameworks inside the master's ActorSystem (no remoting, no serialization)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, hold, rate, interval, noMasterMem, single, dataDir,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, hold, rate, interval, recovered, noMasterMem, single, dataDir,
             BenchDocker(),
             FailoverBenchCommand.Create(),
         };
@@ -90,9 +91,16 @@ public static class BenchCommands
                 HoldMasterAlone = TimeSpan.FromSeconds(r.GetValue(hold)),
                 MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
-                ExtraHocon = r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
+                ExtraHocon = string.Join("\n", new[]
+                {
+                    r.GetValue(interval) is { } i ? $"clusterkernel.master.allocation-interval = {i}" : null,
+                    r.GetValue(recovered) is { } d ? $"clusterkernel.master.recovered-allocation-delay = {d}" : null,
+                }.Where(x => x != null)),
                 Log = s => Console.Error.WriteLine(s),
             };
+            // A malformed duration would otherwise surface as the master node's stack trace.
+            try { ClusterKernel.Master.MasterSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(options.ExtraHocon ?? "")); }
+            catch (Exception e) { Console.Error.WriteLine($"ck: --allocation-interval / --recovered-allocation-delay: {e.Message.Split('\n')[0]}"); return 2; }
             Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")})");
             if (r.GetValue(pollHttp) < 0 || r.GetValue(pollCompare) < 0) { Console.Error.WriteLine("ck: --poll-http and --poll-compare must not be negative"); return 2; }
             if (r.GetValue(pollCompare) > 0)

@@ -57,6 +57,10 @@ public sealed record ScaleBenchResult(
     public IReadOnlyList<StatePoll> HttpPolls { get; init; } = Array.Empty<StatePoll>();
     /// <summary>HTTP polls after the run, with every task in the state; empty without an HTTP API.</summary>
     public IReadOnlyList<StatePoll> HttpAfter { get; init; } = Array.Empty<StatePoll>();
+    /// <summary>Where the latency goes: submission → ACCEPT sent (waiting for an offer), ACCEPT → TASK_STARTING seen, STARTING → RUNNING (p50 / p99 ms).</summary>
+    public (double P50, double P99) OfferWaitMs { get; init; } = (double.NaN, double.NaN);
+    public (double P50, double P99) AcceptToStartingMs { get; init; } = (double.NaN, double.NaN);
+    public (double P50, double P99) StartingToRunningMs { get; init; } = (double.NaN, double.NaN);
 }
 
 /// <summary>
@@ -252,11 +256,20 @@ public static class ScaleBench
             summary.Overall, summary.Median, summary.Slowest, summary.P50, summary.P99, summary.Max,
             metrics, memBaseline, memAgents, memTasks, memMasterOnly, stateTimes[0], sortedState[sortedState.Length / 2], sortedState[^1], stateTasks,
             polledMax, cpu, runCpu, runWall, runPause, runGcs, "");
-        result = result with { HttpPolls = httpPoller?.Polls ?? Array.Empty<StatePoll>(), HttpAfter = httpAfter };
+        result = result with
+        {
+            HttpPolls = httpPoller?.Polls ?? Array.Empty<StatePoll>(), HttpAfter = httpAfter,
+            OfferWaitMs = summary.OfferWait, AcceptToStartingMs = summary.AcceptToStarting, StartingToRunningMs = summary.StartingToRunning,
+        };
         return result with { Table = Render(result, o) };
     }
 
-    internal sealed record Summary(int Running, double RunSeconds, double Overall, double Median, double? Slowest, double P50, double P99, double Max, string PerSecond);
+    internal sealed record Summary(int Running, double RunSeconds, double Overall, double Median, double? Slowest, double P50, double P99, double Max, string PerSecond)
+    {
+        public (double, double) OfferWait { get; init; }
+        public (double, double) AcceptToStarting { get; init; }
+        public (double, double) StartingToRunning { get; init; }
+    }
 
     internal static Summary Summarise(BenchStats[] stats, long start)
     {
@@ -267,15 +280,20 @@ public static class ScaleBench
         var (median, slowest) = Rates(runTimes);
         var perSecond = string.Join(" ", runTimes.GroupBy(t => (int)Math.Floor(t)).Select(g => $"{g.Key}s:{g.Count()}"));
         // Where the time goes: submission -> ACCEPT sent (offers), ACCEPT -> TASK_STARTING seen (master + agent + 2 hops), STARTING -> RUNNING.
-        string Phase(Func<BenchStats, long[]> from, Func<BenchStats, long[]> to)
+        (double, double) Split(Func<BenchStats, long[]> from, Func<BenchStats, long[]> to)
         {
             var d = stats.SelectMany(s => from(s).Select((a, i) => (a, b: to(s)[i]))).Where(p => p.a != 0 && p.b != 0)
                 .Select(p => (p.b - p.a) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
-            return d.Length == 0 ? "n/a" : $"p50 {Pct(d, 0.5):F0} / p99 {Pct(d, 0.99):F0} ms";
+            return (Pct(d, 0.5), Pct(d, 0.99));
         }
-        perSecond += $"; submit->accept {Phase(s => s.SubmittedAt, s => s.LaunchedAt)}, accept->STARTING {Phase(s => s.LaunchedAt, s => s.StartingAt)}, STARTING->RUNNING {Phase(s => s.StartingAt, s => s.RunningAt)}";
+        static string Phase((double P50, double P99) x) => double.IsNaN(x.P50) ? "n/a" : $"p50 {x.P50:F0} / p99 {x.P99:F0} ms";
+        var offerWait = Split(s => s.SubmittedAt, s => s.LaunchedAt);
+        var acceptToStarting = Split(s => s.LaunchedAt, s => s.StartingAt);
+        var startingToRunning = Split(s => s.StartingAt, s => s.RunningAt);
+        perSecond += $"; submit->accept {Phase(offerWait)}, accept->STARTING {Phase(acceptToStarting)}, STARTING->RUNNING {Phase(startingToRunning)}";
         return new Summary(subs.Count, runSeconds, runSeconds > 0 ? subs.Count / runSeconds : 0, median, slowest,
-            Pct(latencies, 0.5), Pct(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : double.NaN, perSecond);
+            Pct(latencies, 0.5), Pct(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : double.NaN, perSecond)
+        { OfferWait = offerWait, AcceptToStarting = acceptToStarting, StartingToRunning = startingToRunning };
     }
 
     internal static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks) =>
@@ -337,7 +355,15 @@ public static class ScaleBench
             ("tasks/s median per second", F(r.MedianTasksPerSecond, "F0")),
             ("tasks/s slowest 10 s window", F(r.SlowestWindowTasksPerSecond, "F0")),
             ("latency submit->RUNNING p50 / p99 / max", $"{F(r.LatencyP50Ms, "F0")} / {F(r.LatencyP99Ms, "F0")} / {F(r.LatencyMaxMs, "F0")} ms"),
+            ("  offer wait: submit->ACCEPT sent p50 / p99", $"{F(r.OfferWaitMs.P50, "F0")} / {F(r.OfferWaitMs.P99, "F0")} ms"),
+            ("  launch: ACCEPT->STARTING seen p50 / p99", $"{F(r.AcceptToStartingMs.P50, "F0")} / {F(r.AcceptToStartingMs.P99, "F0")} ms"),
+            ("  STARTING->RUNNING seen p50 / p99", $"{F(r.StartingToRunningMs.P50, "F0")} / {F(r.StartingToRunningMs.P99, "F0")} ms"),
             ("allocation_run_ms p50 / p99 / mean (runs)", $"{F(A("allocator/mesos/allocation_run_ms/p50"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/p99"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/mean"), "F2")} ({A("allocator/mesos/allocation_runs"):F0})"),
+            ("  full cycle: allocator-thread CPU p50 / p99 / max", $"{F(A("allocator/ck/run_cpu_ms/p50"), "F2")} / {F(A("allocator/ck/run_cpu_ms/p99"), "F2")} / {F(A("allocator/ck/run_cpu_ms/max"), "F2")} ms (sum {F(A("allocator/ck/run_cpu_ms/sum"), "F0")} ms)"),
+            ("  full cycle: GC paused inside p99 / max (sum)", $"{F(A("allocator/ck/run_gc_pause_ms/p99"), "F1")} / {F(A("allocator/ck/run_gc_pause_ms/max"), "F1")} ms ({F(A("allocator/ck/run_gc_pause_ms/sum"), "F0")} ms)"),
+            ("  periodic cycle started late (mailbox) p50 / p99 / max", $"{F(A("allocator/ck/tick_late_ms/p50"), "F1")} / {F(A("allocator/ck/tick_late_ms/p99"), "F1")} / {F(A("allocator/ck/tick_late_ms/max"), "F1")} ms"),
+            ("  master calls applied between cycles p50 / p99 (ms p99)", $"{F(A("allocator/ck/calls_between_runs/p50"), "F0")} / {F(A("allocator/ck/calls_between_runs/p99"), "F0")} ({F(A("allocator/ck/calls_ms_between_runs/p99"), "F1")} ms)"),
+            ("  grants: full cycles / recovered-agent cycles (runs)", $"{A("allocator/ck/grants"):F0} / {A("allocator/ck/incremental_grants"):F0} ({A("allocator/ck/incremental_runs"):F0} runs, p50 {F(A("allocator/ck/incremental_run_ms/p50"), "F2")} / p99 {F(A("allocator/ck/incremental_run_ms/p99"), "F2")} ms, CPU sum {F(A("allocator/ck/incremental_run_cpu_ms/sum"), "F0")} ms)"),
             ("/state (GetClusterState) first / median / max", $"{F(r.StateFirstMs, "F0")} / {F(r.StateMedianMs, "F0")} / {F(r.StateMaxMs, "F0")} ms ({r.StateTasks} tasks)"),
             ("/state polled during run, max", r.PolledStateMaxMs is null ? "not polled" : $"{F(r.PolledStateMaxMs, "F0")} ms"),
             ("HTTP polled during run", r.HttpPolls.Count == 0 ? "not polled" : StatePoller.Summarise(r.HttpPolls)),

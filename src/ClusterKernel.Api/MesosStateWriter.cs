@@ -57,7 +57,7 @@ public static class MesosStateWriter
         w.WriteNumber("activated_slaves", state.Agents.Count(a => a.Active));
         w.WriteNumber("deactivated_slaves", state.Agents.Count(a => !a.Active));
         w.WriteStartArray("slaves"); Section();
-        foreach (var a in state.Agents) Element(a, static a => MesosStateJson.Agent((AgentView)a));
+        foreach (var a in state.Agents) Element(a, static (jw, x) => MesosStateJson.Agent((AgentView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteStartArray("frameworks");
         foreach (var f in state.Frameworks)
@@ -77,16 +77,16 @@ public static class MesosStateWriter
             w.WriteNumber("registered_time", f.RegisteredTime);
             w.WriteNumber("unregistered_time", f.UnregisteredTime ?? 0);
             w.WriteStartArray("tasks"); Section();
-            foreach (var t in mine) if (!t.State.IsTerminal()) Element(t, static t => MesosStateJson.Task((TaskView)t));
+            foreach (var t in mine) if (!t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
             w.WriteEndArray();
             w.WriteStartArray("completed_tasks"); Section();
-            foreach (var t in mine) if (t.State.IsTerminal()) Element(t, static t => MesosStateJson.Task((TaskView)t));
+            foreach (var t in mine) if (t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
             w.WriteEndArray();
             w.WriteStartArray("offers"); Section();
-            foreach (var o in offers[f.Id]) Element(o, static o => MesosStateJson.OfferJson((Offer)o));
+            foreach (var o in offers[f.Id]) Element(o, static (jw, x) => MesosStateJson.OfferJson((Offer)x).WriteTo(jw));
             w.WriteEndArray();
             w.WriteStartArray("executors"); Section();
-            foreach (var e in state.Executors) if (e.FrameworkId == f.Id) Element(e, static e => MesosStateJson.Executor((ExecutorView)e));
+            foreach (var e in state.Executors) if (e.FrameworkId == f.Id) Element(e, static (jw, x) => MesosStateJson.Executor((ExecutorView)x).WriteTo(jw));
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -102,7 +102,7 @@ public static class MesosStateWriter
         void Node(string name, JsonNode node) { w.WritePropertyName(name); node.WriteTo(w); }
 
         // One array element: copied from the previous body when the same object was rendered there, else mapped and recorded.
-        void Element(object item, Func<object, JsonNode> map)
+        void Element(object item, Action<Utf8JsonWriter, object> write)
         {
             ReadOnlySpan<byte> bytes;
             if (previous is not null && previous.Index.TryGetValue(item, out var at))
@@ -114,7 +114,7 @@ public static class MesosStateWriter
             {
                 scratch.ResetWrittenCount();
                 fragment.Reset(scratch);
-                map(item).WriteTo(fragment);
+                write(fragment, item);
                 fragment.Flush();
                 bytes = scratch.WrittenSpan;
                 renderedCount++;

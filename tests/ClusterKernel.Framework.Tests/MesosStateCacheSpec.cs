@@ -105,4 +105,24 @@ public sealed class MesosStateCacheSpec
         // The killed task moves to completed_tasks, so the pieces of "tasks" from it on shift; those before it are reused.
         Assert.InRange(gz2.Reused, 1, gz2.Pieces - 1);
     }
+
+    [Fact]
+    public void A_task_written_directly_is_the_mapped_node_byte_for_byte()
+    {
+        var id = new TaskId("t \"quoted\" ü");
+        var statuses = new[]
+        {
+            new TaskStatus { TaskId = id, State = TaskState.TASK_STARTING, Timestamp = 1700000000.125 },
+            new TaskStatus { TaskId = id, State = TaskState.TASK_FAILED, Timestamp = 1700000001, Message = "exit <1>", Reason = "REASON_COMMAND_EXECUTOR_FAILED", Healthy = false, ExitCode = 1 },
+        };
+        foreach (var resources in new[] { "cpus:0.1;mem:32", "mem:64;foo:3;cpus(ads):1", "cpus:1;ports:[31000-31001]", "" })
+            foreach (var image in new[] { null, "alpine:3" })
+            {
+                var t = new TaskView(id, "n/ä", new FrameworkId("fw"), new AgentId("a"), TaskState.TASK_FAILED,
+                    resources == "" ? Res.Empty : Res.Parse(resources), statuses, image);
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var w = new Utf8JsonWriter(buffer)) MesosStateJson.WriteTask(w, t);
+                Assert.Equal(MesosStateJson.Task(t).ToJsonString(), Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }
+    }
 }

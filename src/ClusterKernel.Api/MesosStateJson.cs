@@ -136,7 +136,7 @@ public static class MesosStateJson
     /// The same bytes as <c>Task(t).WriteTo(w)</c> without building the node tree: during a burst thousands of tasks change
     /// between two /state renderings and each is mapped again (MesosStateCacheSpec checks the two agree).
     /// </summary>
-    internal static void WriteTask(Utf8JsonWriter w, TaskView t)
+    public static void WriteTask(Utf8JsonWriter w, TaskView t)
     {
         w.WriteStartObject();
         w.WriteString("id", t.Id.Value);

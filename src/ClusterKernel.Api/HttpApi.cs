@@ -55,21 +55,30 @@ public static class HttpApi
         app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
 
         var stateCache = new MesosStateCache();
+        var stateBoard = ClusterKernel.Master.ClusterStateBoard.For(system);
         // Takes HttpRequest, not HttpContext: a Task<IResult>(HttpContext) method binds to RequestDelegate and its result is dropped.
         async Task<IResult> State(HttpRequest request)
         {
-            var state = await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
+            // The snapshot the master of this process last published, without queueing behind scheduling traffic in its mailbox;
+            // an Ask when there is none (master elsewhere, or no reader lately).
+            var state = stateBoard.TryRead(DateTimeOffset.UtcNow) ?? await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
             // Rendered once per snapshot and incrementally (MesosStateCache): at 100,000 tasks a full rendering costs a second of CPU.
-            var rendered = stateCache.Get(state, "master@" + request.Host);
+            using var lease = stateCache.Rent(state, "master@" + request.Host);
+            var rendered = lease.State;
             var response = request.HttpContext.Response;
             response.Headers.Vary = "Accept-Encoding";
+            response.ContentType = "application/json; charset=utf-8";
             // gzip when asked, as Mesos' libprocess does for large bodies: 46 MB of JSON at 100,000 tasks is a few MB compressed.
+            ReadOnlyMemory<byte> body = rendered.Body.AsMemory(0, rendered.Length);
             if (AcceptsGzip(request))
             {
                 response.Headers.ContentEncoding = "gzip";
-                return Results.Bytes(stateCache.Gzip(rendered).Bytes, "application/json; charset=utf-8");
+                body = stateCache.Gzip(rendered).Bytes;
             }
-            return Results.Bytes(rendered.Body.AsMemory(0, rendered.Length), "application/json; charset=utf-8");
+            response.ContentLength = body.Length;
+            // Written here, not by a returned result: the lease must outlive the write.
+            await response.Body.WriteAsync(body, request.HttpContext.RequestAborted);
+            return Results.Empty;
         }
         app.MapGet("/state", State);
         // Mesos' metric names; allocator/mesos/allocation_run_ms and per-framework offer counters included.

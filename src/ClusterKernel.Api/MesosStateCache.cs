@@ -15,16 +15,60 @@ public sealed class MesosStateCache
     private readonly object _gate = new();
     private RenderedState? _last;
     private GzipState? _lastGzip;
+    private readonly List<RenderedState> _retired = new();
 
     /// <summary>The rendering of <paramref name="state"/> (the cached one when it is the snapshot rendered last).</summary>
     public RenderedState Get(ClusterState state, string? leader)
     {
-        // One rendering at a time: concurrent requests for a new snapshot wait for it instead of rendering it twice.
+        lock (_gate) return GetLocked(state, leader);
+    }
+
+    /// <summary>As <see cref="Get"/>, holding the rendering's body until the lease is disposed (while a response sends it):
+    /// bodies of renderings no longer needed are reused for later ones.</summary>
+    public Lease Rent(ClusterState state, string? leader)
+    {
         lock (_gate)
         {
-            if (_last is { } last && ReferenceEquals(last.State, state) && last.Leader == leader) return last;
-            return _last = MesosStateWriter.Render(state, leader, _last);
+            var r = GetLocked(state, leader);
+            r.InFlight++;
+            return new Lease(this, r);
         }
+    }
+
+    private RenderedState GetLocked(ClusterState state, string? leader)
+    {
+        // One rendering at a time: concurrent requests for a new snapshot wait for it instead of rendering it twice.
+        if (_last is { } last && ReferenceEquals(last.State, state) && last.Leader == leader) return last;
+        byte[]? spareBody = null;
+        Dictionary<object, (int, int)>? spareIndex = null;
+        // A retired rendering's body can be written over once no response sends it and the gzip cache does not compare against it.
+        for (var i = 0; i < _retired.Count; i++)
+        {
+            var r = _retired[i];
+            if (r.InFlight > 0 || ReferenceEquals(r, _lastGzip?.Source)) continue;
+            _retired.RemoveAt(i);
+            spareBody = r.Body;
+            spareIndex = r.Index;
+            spareIndex.Clear();
+            break;
+        }
+        var rendered = MesosStateWriter.Render(state, leader, _last, spareBody, spareIndex);
+        if (_last is not null) _retired.Add(_last);
+        // Keep a few: more would only hold memory (each is a body's worth).
+        while (_retired.Count > 3) _retired.RemoveAt(0);
+        return _last = rendered;
+    }
+
+    private void Return(RenderedState r)
+    {
+        lock (_gate) r.InFlight--;
+    }
+
+    /// <summary>A rendering held for one response.</summary>
+    public readonly struct Lease(MesosStateCache cache, RenderedState state) : IDisposable
+    {
+        public RenderedState State { get; } = state;
+        public void Dispose() => cache.Return(State);
     }
 
     /// <summary>The gzip (RFC 1952) form of <paramref name="rendered"/>, built from the previous one's unchanged pieces.</summary>

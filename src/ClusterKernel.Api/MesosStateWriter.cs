@@ -27,10 +27,17 @@ public static class MesosStateWriter
     /// executor is unchanged, so an element that <paramref name="previous"/> also rendered (same reference) is copied from its
     /// body byte for byte; only new or changed elements go through the mapping.
     /// </summary>
-    public static RenderedState Render(ClusterState state, string? leader, RenderedState? previous)
+    public static RenderedState Render(ClusterState state, string? leader, RenderedState? previous) => Render(state, leader, previous, null, null);
+
+    /// <param name="spareBody">An array no longer in use to render into (bodies of 46 MB are large objects: a fresh one per
+    /// rendering cost a gen2 collection each time).</param>
+    /// <param name="spareIndex">Likewise an emptied index dictionary.</param>
+    internal static RenderedState Render(ClusterState state, string? leader, RenderedState? previous, byte[]? spareBody,
+        Dictionary<object, (int Offset, int Length)>? spareIndex)
     {
-        var output = new ByteBuffer(previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096);
-        var index = new Dictionary<object, (int Offset, int Length)>(
+        var capacity = previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096;
+        var output = spareBody is { } spare && spare.Length >= capacity ? new ByteBuffer(spare) : new ByteBuffer(capacity);
+        var index = spareIndex ?? new Dictionary<object, (int Offset, int Length)>(
             previous?.Index.Count ?? state.Tasks.Count + state.Agents.Count, ReferenceEqualityComparer.Instance);
         var scratch = new ArrayBufferWriter<byte>(4096);
         using var fragment = new Utf8JsonWriter(scratch);
@@ -139,7 +146,9 @@ public sealed class RenderedState(ClusterState state, string? leader, byte[] bod
     public string? Leader { get; } = leader;
     public byte[] Body { get; } = body;
     public int Length { get; } = length;
-    internal IReadOnlyDictionary<object, (int Offset, int Length)> Index { get; } = index;
+    internal Dictionary<object, (int Offset, int Length)> Index { get; } = (Dictionary<object, (int Offset, int Length)>)index;
+    /// <summary>Responses still sending <see cref="Body"/> (it is reused for a later rendering only when none is).</summary>
+    internal int InFlight;
     /// <summary>Where the body may be cut into pieces that are compressed (and reused) one by one, keyed by array and position.</summary>
     internal IReadOnlyList<Cut> Cuts { get; init; } = Array.Empty<Cut>();
     /// <summary>Elements copied from the previous rendering.</summary>
@@ -154,9 +163,12 @@ internal readonly record struct Cut(int Section, int Ordinal, int End);
 
 /// <summary>An <see cref="IBufferWriter{T}"/> whose array is handed out as is (ArrayBufferWriter gives only a span: one more
 /// copy of a 46 MB body).</summary>
-internal sealed class ByteBuffer(int capacity) : IBufferWriter<byte>
+internal sealed class ByteBuffer : IBufferWriter<byte>
 {
-    public byte[] Array { get; private set; } = new byte[Math.Max(capacity, 256)];
+    public ByteBuffer(int capacity) => Array = new byte[Math.Max(capacity, 256)];
+    public ByteBuffer(byte[] reuse) => Array = reuse;
+
+    public byte[] Array { get; private set; }
     public int Length { get; private set; }
 
     public void Advance(int count) => Length += count;

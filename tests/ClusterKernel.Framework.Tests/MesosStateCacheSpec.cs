@@ -125,4 +125,25 @@ public sealed class MesosStateCacheSpec
                 Assert.Equal(MesosStateJson.Task(t).ToJsonString(), Encoding.UTF8.GetString(buffer.WrittenSpan));
             }
     }
+
+    [Fact]
+    public void Reused_bodies_still_give_each_snapshot_its_own_json()
+    {
+        var cache = new MesosStateCache();
+        var state = Big(400);
+        var held = cache.Rent(state, Leader); // a response still sending the first body: it must not be written over
+        var heldText = Text(held.State);
+        for (var round = 0; round < 6; round++)
+        {
+            var tasks = state.Tasks.ToArray();
+            var i = Array.FindIndex(tasks, t => t.Id.Value == $"bulk-{round * 50}");
+            tasks[i] = tasks[i] with { Name = $"renamed-{round}" };
+            state = state with { Tasks = tasks };
+            using var lease = cache.Rent(state, Leader);
+            Assert.Equal(Expected(state), Text(lease.State));
+            Assert.Equal(Expected(state), Gunzip(cache.Gzip(lease.State).Bytes));
+        }
+        Assert.Equal(heldText, Text(held.State));
+        held.Dispose();
+    }
 }

@@ -54,10 +54,12 @@ internal static class BenchRenderStateCommand
             for (var i = 0; i < n; i++)
             {
                 state = Change(state, c, random);
+                var (gen2, pause) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
                 var (rs, w1, c1) = Measure(() => cache.Get(state, "master@x"));
+                var gcNote = $"{GC.CollectionCount(2) - gen2} gen2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms paused";
                 var (g, w2, c2) = Measure(() => cache.Gzip(rs));
                 renders.Add((w1, c1, w2, c2, g.Reused, g.Pieces));
-                Console.WriteLine($"round {i + 1}: {c} tasks changed: render {F(w1)} ms wall / {F(c1)} ms CPU ({rs.Rendered} mapped, {rs.Reused} copied, {rs.Length / 1e6:F1} MB); " +
+                Console.WriteLine($"round {i + 1}: {c} tasks changed: render {F(w1)} ms wall / {F(c1)} ms CPU ({rs.Rendered} mapped, {rs.Reused} copied, {rs.Length / 1e6:F1} MB, {gcNote}); " +
                                   $"gzip {F(w2)} ms wall / {F(c2)} ms CPU ({g.Reused}/{g.Pieces} pieces reused, {g.Bytes.Length / 1e6:F2} MB)");
             }
             if (renders.Count > 0)

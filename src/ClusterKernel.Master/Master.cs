@@ -133,7 +133,9 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 Context.ActorSelection(path).Tell(new ResubscribeRequired($"master {_epoch} took over"));
         }
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
-        Timers.StartPeriodicTimer("publish-state", PublishState.Instance, _settings.StateSnapshotMaxAge);
+        // With max-age 0 (every read wants a fresh snapshot) nothing is published: readers Ask.
+        if (_settings.StateSnapshotMaxAge > TimeSpan.Zero)
+            Timers.StartPeriodicTimer("publish-state", PublishState.Instance, _settings.StateSnapshotMaxAge);
         StartPauseFence();
         _log.Info("Master {0} recovered registry: {1} agents, {2} frameworks", _epoch, _registry.Agents.Count, _registry.Frameworks.Count);
     }
@@ -672,7 +674,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             _snapshot = _state.Snapshot(_epoch, _startTime, Now(), _registry.IsAvailable);
             _snapshotAt = now;
-            _board.Publish(this, _snapshot);
+            if (_settings.StateSnapshotMaxAge > TimeSpan.Zero) _board.Publish(this, _snapshot);
         }
         return _snapshot;
     }

@@ -54,8 +54,8 @@ public sealed class MesosStateCache
         }
         var rendered = MesosStateWriter.Render(state, leader, _last, spareBody, spareIndex);
         if (_last is not null) _retired.Add(_last);
-        // Keep a few: more would only hold memory (each is a body's worth).
-        while (_retired.Count > 3) _retired.RemoveAt(0);
+        // Two are enough to find one not being sent nor compared against by the gzip cache; each holds a body's worth of memory.
+        while (_retired.Count > 2) _retired.RemoveAt(0);
         return _last = rendered;
     }
 

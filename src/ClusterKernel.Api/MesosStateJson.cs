@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterKernel.Protocol;
 using ClusterKernel.Resources;
@@ -133,6 +134,63 @@ public static class MesosStateJson
             o["container"] = new JsonObject { ["type"] = "DOCKER", ["docker"] = new JsonObject { ["image"] = image } };
         return o;
     }
+
+    /// <summary>
+    /// The same bytes as <c>Task(t).WriteTo(w)</c> without building the node tree: during a burst thousands of tasks change
+    /// between two /state renderings and each is mapped again (MesosStateCacheSpec checks the two agree).
+    /// </summary>
+    public static void WriteTask(Utf8JsonWriter w, TaskView t)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", t.Id.Value);
+        w.WriteString("name", t.Name);
+        w.WriteString("framework_id", t.FrameworkId.Value);
+        w.WriteString("executor_id", "");
+        w.WriteString("slave_id", t.AgentId.Value);
+        w.WriteString("state", t.State.ToString());
+        w.WritePropertyName("resources");
+        WriteResources(w, t.Resources);
+        w.WriteStartArray("statuses");
+        foreach (var s in t.Statuses)
+        {
+            w.WriteStartObject();
+            w.WriteString("state", s.State.ToString());
+            w.WriteNumber("timestamp", s.Timestamp);
+            if (s.Message is { } message) w.WriteString("message", message);
+            if (s.Reason is { } reason) w.WriteString("reason", reason);
+            if (s.Healthy is { } healthy) w.WriteBoolean("healthy", healthy);
+            if (s.ExitCode is { } code) w.WriteNumber("exit_code", code);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (t.Image is { } image)
+        {
+            w.WriteStartObject("container");
+            w.WriteString("type", "DOCKER");
+            w.WriteStartObject("docker");
+            w.WriteString("image", image);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>ResourcesJson(r).WriteTo(w)</c>, written directly when <paramref name="r"/> holds only scalars (a task's usual
+    /// shape); anything else goes through the node.</summary>
+    private static void WriteResources(Utf8JsonWriter w, Res r)
+    {
+        foreach (var item in r)
+            if (item.Type != ClusterKernel.Resources.ValueType.Scalar) { ResourcesJson(r).WriteTo(w); return; }
+        var totals = r.ScalarTotals();
+        w.WriteStartObject();
+        // Same order as the node: cpus, mem, disk, gpus always first, then the other scalars as they first appear.
+        foreach (var name in DefaultScalars) w.WriteNumber(name, totals.GetValueOrDefault(name));
+        foreach (var (name, value) in totals)
+            if (System.Array.IndexOf(DefaultScalars, name) < 0) w.WriteNumber(name, value);
+        w.WriteEndObject();
+    }
+
+    private static readonly string[] DefaultScalars = { "cpus", "mem", "disk", "gpus" };
 
     private static JsonObject Status(TaskStatus s)
     {

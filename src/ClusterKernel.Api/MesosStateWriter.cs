@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterKernel.Protocol;
@@ -6,18 +7,44 @@ using Res = ClusterKernel.Resources.Resources;
 namespace ClusterKernel.Api;
 
 /// <summary>
-/// Writes the same JSON as <see cref="MesosStateJson.Map"/> straight to the response, element by element: /state at 100,000
-/// tasks must not build a DOM of millions of nodes (that took seconds of CPU and ~10 MB of live JSON nodes per request), nor
-/// scan every task once per framework. Each agent, task and offer is still rendered by MesosStateJson's own mapping, so the two
-/// cannot drift apart.
+/// Writes the same JSON as <see cref="MesosStateJson.Map"/> without a DOM of the whole cluster (at 100,000 tasks that tree cost
+/// seconds of CPU), and without scanning every task once per framework. Each agent, task, offer and executor is rendered by
+/// MesosStateJson's own mapping, so the two cannot drift apart; <see cref="Render"/> can take those elements' bytes from the
+/// previous rendering instead (see <see cref="MesosStateCache"/>).
 /// </summary>
 public static class MesosStateWriter
 {
-    private const int FlushAt = 1 << 16;
+    internal const int CutEvery = 128;
 
     public static async Task WriteAsync(Stream body, ClusterState state, string? leader, CancellationToken ct = default)
     {
-        await using var w = new Utf8JsonWriter(body);
+        var rendered = Render(state, leader, previous: null);
+        await body.WriteAsync(rendered.Body.AsMemory(0, rendered.Length), ct);
+    }
+
+    /// <summary>
+    /// Renders /state. Snapshot views are immutable and the master reuses the same object while an agent, task, offer or
+    /// executor is unchanged, so an element that <paramref name="previous"/> also rendered (same reference) is copied from its
+    /// body byte for byte; only new or changed elements go through the mapping.
+    /// </summary>
+    public static RenderedState Render(ClusterState state, string? leader, RenderedState? previous) => Render(state, leader, previous, null, null);
+
+    /// <param name="spareBody">An array no longer in use to render into (bodies of 46 MB are large objects: a fresh one per
+    /// rendering cost a gen2 collection each time).</param>
+    /// <param name="spareIndex">Likewise an emptied index dictionary.</param>
+    internal static RenderedState Render(ClusterState state, string? leader, RenderedState? previous, byte[]? spareBody,
+        Dictionary<object, (int Offset, int Length)>? spareIndex)
+    {
+        var capacity = previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096;
+        var output = spareBody is { } spare && spare.Length >= capacity ? new ByteBuffer(spare) : new ByteBuffer(capacity);
+        var index = spareIndex ?? new Dictionary<object, (int Offset, int Length)>(
+            previous?.Index.Count ?? state.Tasks.Count + state.Agents.Count, ReferenceEqualityComparer.Instance);
+        var scratch = new ArrayBufferWriter<byte>(4096);
+        using var fragment = new Utf8JsonWriter(scratch);
+        int reused = 0, renderedCount = 0, section = 0, inArray = 0;
+        var cuts = new List<Cut>();
+        using var w = new Utf8JsonWriter(output);
+
         var tasks = new Dictionary<FrameworkId, List<TaskView>>();
         foreach (var t in state.Tasks)
         {
@@ -36,24 +63,26 @@ public static class MesosStateWriter
         if (leader is null) w.WriteNull("leader"); else w.WriteString("leader", leader);
         w.WriteNumber("activated_slaves", state.Agents.Count(a => a.Active));
         w.WriteNumber("deactivated_slaves", state.Agents.Count(a => !a.Active));
-        w.WriteStartArray("slaves");
-        foreach (var a in state.Agents) { MesosStateJson.Agent(a).WriteTo(w); await Flush(); }
+        w.WriteStartArray("slaves"); Section();
+        foreach (var a in state.Agents) Element(a, static (jw, x) => MesosStateJson.Agent((AgentView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteStartArray("frameworks");
         foreach (var f in state.Frameworks)
-            await Framework(f, tasks.GetValueOrDefault(f.Id) ?? new List<TaskView>(), offers[f.Id], state.Executors.Where(e => e.FrameworkId == f.Id));
+            Framework(f, tasks.GetValueOrDefault(f.Id) ?? new List<TaskView>(), offers[f.Id], state.Executors.Where(e => e.FrameworkId == f.Id));
         w.WriteEndArray();
         // Removed frameworks as Mesos keeps them (--max_completed_frameworks), with their completed tasks.
         w.WriteStartArray("completed_frameworks");
-        foreach (var c in state.CompletedFrameworks) await Framework(c.Framework, c.CompletedTasks, Array.Empty<Offer>(), Array.Empty<ExecutorView>());
+        foreach (var c in state.CompletedFrameworks) Framework(c.Framework, c.CompletedTasks, Array.Empty<Offer>(), Array.Empty<ExecutorView>());
         w.WriteEndArray();
         Node("total_resources", MesosStateJson.ResourcesJson(total));
         Node("used_resources", MesosStateJson.ResourcesJson(used));
         Node("offered_resources", MesosStateJson.ResourcesJson(offered));
         w.WriteEndObject();
-        await w.FlushAsync(ct);
+        w.Flush();
 
-        async Task Framework(FrameworkView f, IReadOnlyList<TaskView> mine, IEnumerable<Offer> frameworkOffers, IEnumerable<ExecutorView> executors)
+        return new RenderedState(state, leader, output.Array, output.Length, index, reused, renderedCount) { Cuts = cuts };
+
+        void Framework(FrameworkView f, IReadOnlyList<TaskView> mine, IEnumerable<Offer> frameworkOffers, IEnumerable<ExecutorView> executors)
         {
             w.WriteStartObject();
             w.WriteString("id", f.Id.Value);
@@ -68,23 +97,96 @@ public static class MesosStateWriter
             Node("offered_resources", MesosStateJson.ResourcesJson(f.Offered));
             w.WriteNumber("registered_time", f.RegisteredTime);
             w.WriteNumber("unregistered_time", f.UnregisteredTime ?? 0);
-            foreach (var (name, terminal) in new[] { ("tasks", false), ("completed_tasks", true) })
-            {
-                w.WriteStartArray(name);
-                foreach (var t in mine)
-                    if (t.State.IsTerminal() == terminal) { MesosStateJson.Task(t).WriteTo(w); await Flush(); }
-                w.WriteEndArray();
-            }
-            w.WriteStartArray("offers");
-            foreach (var o in frameworkOffers) { MesosStateJson.OfferJson(o).WriteTo(w); await Flush(); }
+            w.WriteStartArray("tasks"); Section();
+            foreach (var t in mine) if (!t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
             w.WriteEndArray();
-            w.WriteStartArray("executors");
-            foreach (var e in executors) MesosStateJson.Executor(e).WriteTo(w);
+            w.WriteStartArray("completed_tasks"); Section();
+            foreach (var t in mine) if (t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
+            w.WriteEndArray();
+            w.WriteStartArray("offers"); Section();
+            foreach (var o in frameworkOffers) Element(o, static (jw, x) => MesosStateJson.OfferJson((Offer)x).WriteTo(jw));
+            w.WriteEndArray();
+            w.WriteStartArray("executors"); Section();
+            foreach (var e in executors) Element(e, static (jw, x) => MesosStateJson.Executor((ExecutorView)x).WriteTo(jw));
             w.WriteEndArray();
             w.WriteEndObject();
         }
 
         void Node(string name, JsonNode node) { w.WritePropertyName(name); node.WriteTo(w); }
-        async ValueTask Flush() { if (w.BytesPending > FlushAt) await w.FlushAsync(ct); }
+
+        // One array element: copied from the previous body when the same object was rendered there, else mapped and recorded.
+        void Element(object item, Action<Utf8JsonWriter, object> write)
+        {
+            ReadOnlySpan<byte> bytes;
+            if (previous is not null && previous.Index.TryGetValue(item, out var at))
+            {
+                bytes = previous.Body.AsSpan(at.Offset, at.Length);
+                reused++;
+            }
+            else
+            {
+                scratch.ResetWrittenCount();
+                fragment.Reset(scratch);
+                write(fragment, item);
+                fragment.Flush();
+                bytes = scratch.WrittenSpan;
+                renderedCount++;
+            }
+            w.WriteRawValue(bytes, skipInputValidation: true);
+            // The element's bytes end where the writer now stands (a separating comma, if any, came before them).
+            var end = (int)(w.BytesCommitted + w.BytesPending);
+            index[item] = (end - bytes.Length, bytes.Length);
+            // Piece boundaries for the gzip cache: every CutEvery elements of an array, so a changed element changes one piece.
+            if (++inArray % CutEvery == 0) cuts.Add(new Cut(section, inArray / CutEvery, end));
+        }
+
+        void Section() { section++; inArray = 0; }
+    }
+}
+
+/// <summary>One rendering of /state: the UTF-8 body and where each element's bytes lie in it (by element reference).</summary>
+public sealed class RenderedState(ClusterState state, string? leader, byte[] body, int length,
+    IReadOnlyDictionary<object, (int Offset, int Length)> index, int reused, int rendered)
+{
+    public ClusterState State { get; } = state;
+    public string? Leader { get; } = leader;
+    public byte[] Body { get; } = body;
+    public int Length { get; } = length;
+    internal Dictionary<object, (int Offset, int Length)> Index { get; } = (Dictionary<object, (int Offset, int Length)>)index;
+    /// <summary>Responses still sending <see cref="Body"/> (it is reused for a later rendering only when none is).</summary>
+    internal int InFlight;
+    /// <summary>Where the body may be cut into pieces that are compressed (and reused) one by one, keyed by array and position.</summary>
+    internal IReadOnlyList<Cut> Cuts { get; init; } = Array.Empty<Cut>();
+    /// <summary>Elements copied from the previous rendering.</summary>
+    public int Reused { get; } = reused;
+    /// <summary>Elements mapped afresh (new or changed since the previous rendering).</summary>
+    public int Rendered { get; } = rendered;
+}
+
+/// <summary>The end of a piece of a rendered body: the <paramref name="Ordinal"/>-th group of elements of the
+/// <paramref name="Section"/>-th element array.</summary>
+internal readonly record struct Cut(int Section, int Ordinal, int End);
+
+/// <summary>An <see cref="IBufferWriter{T}"/> whose array is handed out as is (ArrayBufferWriter gives only a span: one more
+/// copy of a 46 MB body).</summary>
+internal sealed class ByteBuffer : IBufferWriter<byte>
+{
+    public ByteBuffer(int capacity) => Array = new byte[Math.Max(capacity, 256)];
+    public ByteBuffer(byte[] reuse) => Array = reuse;
+
+    public byte[] Array { get; private set; }
+    public int Length { get; private set; }
+
+    public void Advance(int count) => Length += count;
+    public Memory<byte> GetMemory(int sizeHint = 0) { Ensure(sizeHint); return Array.AsMemory(Length); }
+    public Span<byte> GetSpan(int sizeHint = 0) { Ensure(sizeHint); return Array.AsSpan(Length); }
+
+    private void Ensure(int sizeHint)
+    {
+        var need = Length + Math.Max(sizeHint, 1);
+        if (need <= Array.Length) return;
+        var grown = new byte[Math.Max(need, (int)Math.Min(int.MaxValue - 64, Array.Length * 2L))];
+        Buffer.BlockCopy(Array, 0, grown, 0, Length);
+        Array = grown;
     }
 }

@@ -17,6 +17,9 @@ namespace ClusterKernel.Master;
 public sealed partial class Master : ReceivePersistentActor, IWithTimers
 {
     private sealed record Sweep { public static readonly Sweep Instance = new(); }
+    private sealed record PublishState { public static readonly PublishState Instance = new(); }
+    /// <summary>/state readers in this process take the snapshot from here without an Ask (see ClusterStateBoard).</summary>
+    private readonly ClusterStateBoard _board;
     // Agents failing their health check wait here for a permit (Mesos' agent_removal_rate_limit); the next sweep retries them.
     private readonly AgentRemovalRateLimit _removalLimit;
     private sealed record FailoverExpired(FrameworkId FrameworkId);
@@ -62,6 +65,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
     public Master(MasterSettings settings, Func<IAllocator> allocatorFactory)
     {
         _settings = settings;
+        _board = ClusterStateBoard.For(Context.System);
         _removalLimit = AgentRemovalRateLimit.Parse(settings.AgentRemovalRateLimit);
         _allocatorFactory = allocatorFactory;
         _state = new MasterState(settings.MaxCompletedTasksPerFramework) { MaxCompletedFrameworks = settings.MaxCompletedFrameworks };
@@ -96,6 +100,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         Command<GetMetrics>(_ => Sender.Tell(Metrics()));
         Command<Terminated>(OnTerminated);
         Command<Sweep>(_ => OnSweep());
+        Command<PublishState>(_ => { if (_board.ReadersActive(DateTimeOffset.UtcNow)) Snapshot(); });
         Command<FailoverExpired>(OnFailoverExpired);
         OperatorCommands();
         AllocationCommands();
@@ -130,6 +135,9 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
                 Context.ActorSelection(path).Tell(new ResubscribeRequired($"master {_epoch} took over"));
         }
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
+        // With max-age 0 (every read wants a fresh snapshot) nothing is published: readers Ask.
+        if (_settings.StateSnapshotMaxAge > TimeSpan.Zero)
+            Timers.StartPeriodicTimer("publish-state", PublishState.Instance, _settings.StateSnapshotMaxAge);
         StartPauseFence();
         _log.Info("Master {0} recovered registry: {1} agents, {2} frameworks", _epoch, _registry.Agents.Count, _registry.Frameworks.Count);
     }
@@ -669,6 +677,12 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         return new MetricsSnapshot(v);
     }
 
+    protected override void PostStop()
+    {
+        _board.Withdraw(this);
+        base.PostStop();
+    }
+
     private ClusterState Snapshot()
     {
         var now = DateTimeOffset.UtcNow;
@@ -676,6 +690,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         {
             _snapshot = _state.Snapshot(_epoch, _startTime, Now(), _registry.IsAvailable);
             _snapshotAt = now;
+            if (_settings.StateSnapshotMaxAge > TimeSpan.Zero) _board.Publish(this, _snapshot);
         }
         return _snapshot;
     }

@@ -100,6 +100,21 @@ public sealed class HttpApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_is_gzipped_when_the_client_accepts_gzip()
+    {
+        var plain = await (await _http.GetAsync("/state")).Content.ReadAsByteArrayAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/state") { Headers = { { "Accept-Encoding", "gzip, deflate" } } };
+        var zipped = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, zipped.StatusCode);
+        Assert.Equal("gzip", Assert.Single(zipped.Content.Headers.ContentEncoding));
+        await using var unzip = new System.IO.Compression.GZipStream(await zipped.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var body = new MemoryStream();
+        await unzip.CopyToAsync(body);
+        Assert.Equal(plain, body.ToArray());
+    }
+
+    [Fact]
     public async Task Posting_a_valid_command_answers_201_with_the_task_id()
     {
         var (status, body) = await Post(HttpApi.CommandsPath, """{"command":"echo hi","arguments":[],"shell":true,"cpus":0.5,"mem_mb":64,"disk_mb":0}""");

@@ -61,6 +61,7 @@ public static class BenchCommands
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for TASK_RUNNING after the last submission", DefaultValueFactory = _ => 300 };
         var pollState = new Option<bool>("--poll-state") { Description = "Ask the master for /state (GetClusterState) every second during the run" };
         var pollHttp = new Option<double>("--poll-http") { Description = "Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE every this many seconds during the run; 0 = off", DefaultValueFactory = _ => 0 };
+        var pollWhat = new Option<string>("--poll-endpoints") { Description = "What each HTTP poll sends, comma-separated: state, state-gzip (Accept-Encoding: gzip), get-state", DefaultValueFactory = _ => "state,get-state" };
         var pollCompare = new Option<int>("--poll-compare") { Description = "Run N pairs of the workload without and with --poll-http (default 1 s), alternating, and report the throughput ratio", DefaultValueFactory = _ => 0 };
         var memorySplit = new Option<bool>("--memory-split") { Description = "The master alone in its own process (ck master + ck agents --simulate + frameworks here): its GC heap empty, with agents, with tasks; per agent and per task, remoting pool apart" };
         var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };
@@ -72,9 +73,10 @@ public static class BenchCommands
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollCompare, memorySplit, hold, rate, interval, recovered, noMasterMem, single, dataDir,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollWhat, pollCompare, memorySplit, hold, rate, interval, recovered, noMasterMem, single, dataDir,
             BenchDocker(),
             FailoverBenchCommand.Create(),
+            BenchRenderStateCommand.Create(),
         };
         cmd.SetAction(async (r, ct) =>
         {
@@ -89,6 +91,7 @@ public static class BenchCommands
                 Duration = TimeSpan.FromSeconds(r.GetValue(duration)), Timeout = TimeSpan.FromSeconds(r.GetValue(timeout)),
                 PollState = r.GetValue(pollState), PollHttp = TimeSpan.FromSeconds(r.GetValue(pollHttp)), RegistrationsPerSecond = r.GetValue(rate),
                 HoldMasterAlone = TimeSpan.FromSeconds(r.GetValue(hold)),
+                PollEndpoints = r.GetValue(pollWhat)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = string.Join("\n", new[]
@@ -102,6 +105,8 @@ public static class BenchCommands
             try { ClusterKernel.Master.MasterSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(options.ExtraHocon ?? "")); }
             catch (Exception e) { Console.Error.WriteLine($"ck: --allocation-interval / --recovered-allocation-delay: {e.Message.Split('\n')[0]}"); return 2; }
             Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] load: {File.ReadAllText("/proc/loadavg").Trim()} (nproc {Environment.ProcessorCount}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")})");
+            if (options.PollEndpoints!.FirstOrDefault(e => !StatePoller.Known.Contains(e)) is { } unknown)
+            { Console.Error.WriteLine($"ck: --poll-endpoints: unknown '{unknown}' (known: {string.Join(", ", StatePoller.Known)})"); return 2; }
             if (r.GetValue(pollHttp) < 0 || r.GetValue(pollCompare) < 0) { Console.Error.WriteLine("ck: --poll-http and --poll-compare must not be negative"); return 2; }
             if (r.GetValue(pollCompare) > 0)
             {

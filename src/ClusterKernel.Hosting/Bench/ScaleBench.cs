@@ -27,6 +27,8 @@ public sealed record ScaleBenchOptions
     public bool PollState { get; init; }
     /// <summary>Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE this often during the run; zero = no HTTP.</summary>
     public TimeSpan PollHttp { get; init; } = TimeSpan.Zero;
+    /// <summary>What each HTTP poll sends (<see cref="StatePoller.Known"/>); null = /state and GET_STATE.</summary>
+    public IReadOnlyList<string>? PollEndpoints { get; init; }
     /// <summary>Serve the master's HTTP API even without polling (the unpolled side of a comparison).</summary>
     public bool ServeHttp { get; init; }
     /// <summary>Keep the master alone running this long after measuring its memory (time to take a heap dump of the process).</summary>
@@ -153,7 +155,7 @@ public static class ScaleBench
                 try { await Task.Delay(1000, pollCts.Token); } catch (OperationCanceledException) { }
             }
         }) : Task.CompletedTask;
-        await using var httpPoller = master.HttpUrl is { } url ? new StatePoller(url, o.PollHttp > TimeSpan.Zero ? o.PollHttp : TimeSpan.FromSeconds(1)) : null;
+        await using var httpPoller = master.HttpUrl is { } url ? new StatePoller(url, o.PollHttp > TimeSpan.Zero ? o.PollHttp : TimeSpan.FromSeconds(1), o.PollEndpoints) : null;
         if (o.PollHttp > TimeSpan.Zero) httpPoller?.Start();
 
         // Submission: evenly over Duration, round-robin over frameworks by their shares.

@@ -22,8 +22,15 @@ public sealed class StatePoller : IAsyncDisposable
     private readonly long _start = Stopwatch.GetTimestamp();
     private Task _loop = Task.CompletedTask;
 
-    public StatePoller(string baseUrl, TimeSpan interval)
+    private readonly IReadOnlyList<string> _endpoints;
+
+    /// <summary>Endpoints a poll may send: GET /state, GET /state with Accept-Encoding gzip (body decompressed; bytes are the
+    /// compressed size), POST /api/v1 GET_STATE.</summary>
+    public static readonly IReadOnlyList<string> Known = new[] { "state", "state-gzip", "get-state" };
+
+    public StatePoller(string baseUrl, TimeSpan interval, IReadOnlyList<string>? endpoints = null)
     {
+        _endpoints = endpoints ?? new[] { "state", "get-state" };
         _http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
         _interval = interval;
     }
@@ -37,12 +44,7 @@ public sealed class StatePoller : IAsyncDisposable
         var next = Stopwatch.GetTimestamp();
         while (!_cts.IsCancellationRequested)
         {
-            await PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"));
-            await PollAsync("GET_STATE", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
-            {
-                Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },
-                Headers = { { "Accept", "application/json" } },
-            });
+            foreach (var e in _endpoints) await PollAsync(e);
             // A fixed rate (not a fixed gap): a slow poll does not stretch the period, as a dashboard refreshing every second.
             next += (long)(_interval.TotalSeconds * Stopwatch.Frequency);
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
@@ -51,7 +53,18 @@ public sealed class StatePoller : IAsyncDisposable
         }
     }
 
-    private async Task PollAsync(string endpoint, Func<HttpRequestMessage> request, bool once = false)
+    private Task PollAsync(string endpoint, bool once = false) => endpoint switch
+    {
+        "state" => PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"), once),
+        "state-gzip" => PollAsync("/state gzip", () => new HttpRequestMessage(HttpMethod.Get, "/state") { Headers = { { "Accept-Encoding", "gzip" } } }, once),
+        _ => PollAsync("GET_STATE", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
+        {
+            Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },
+            Headers = { { "Accept", "application/json" } },
+        }, once),
+    };
+
+    private async Task PollAsync(string endpoint, Func<HttpRequestMessage> request, bool once)
     {
         if (_cts.IsCancellationRequested && !once) return;
         var token = once ? CancellationToken.None : _cts.Token;
@@ -63,6 +76,12 @@ public sealed class StatePoller : IAsyncDisposable
             using var req = request();
             using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
             var body = await resp.Content.ReadAsByteArrayAsync(token);
+            // A client that asked for gzip reads the JSON too: the decompression is part of its wait.
+            if (resp.Content.Headers.ContentEncoding.Contains("gzip"))
+            {
+                await using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
+                await unzip.CopyToAsync(Stream.Null, token);
+            }
             poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, body.Length, (int)resp.StatusCode, at);
         }
         catch (OperationCanceledException) when (!once && _cts.IsCancellationRequested) { return; }
@@ -75,12 +94,7 @@ public sealed class StatePoller : IAsyncDisposable
     {
         int before;
         lock (_polls) before = _polls.Count;
-        await PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"), once: true);
-        await PollAsync("GET_STATE", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
-        {
-            Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },
-            Headers = { { "Accept", "application/json" } },
-        }, once: true);
+        foreach (var e in _endpoints) await PollAsync(e, once: true);
         lock (_polls) { var added = _polls.Skip(before).ToList(); _polls.RemoveRange(before, added.Count); return added; }
     }
 

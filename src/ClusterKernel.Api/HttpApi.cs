@@ -55,6 +55,10 @@ public static class HttpApi
         app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
 
         var stateCache = new MesosStateCache();
+        // The rendered /state is kept while it is polled and let go a minute after the last read (as the master's snapshot board).
+        var stateCacheTrim = new Timer(_ => stateCache.DropIfIdle(DateTime.UtcNow - TimeSpan.FromSeconds(60)), null,
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        app.Lifetime.ApplicationStopping.Register(() => stateCacheTrim.Dispose());
         var stateBoard = ClusterKernel.Master.ClusterStateBoard.For(system);
         // Takes HttpRequest, not HttpContext: a Task<IResult>(HttpContext) method binds to RequestDelegate and its result is dropped.
         async Task<IResult> State(HttpRequest request)

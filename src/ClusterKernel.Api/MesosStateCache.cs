@@ -16,6 +16,22 @@ public sealed class MesosStateCache
     private RenderedState? _last;
     private GzipState? _lastGzip;
     private readonly List<RenderedState> _retired = new();
+    private DateTime _lastUse = DateTime.MinValue;
+
+    /// <summary>Forgets every rendering when /state was not read since <paramref name="idleSince"/> and no response is still
+    /// sending one: at 100,000 tasks the cache holds ~130 MB (bodies, their indexes, gzip pieces), worth keeping only while
+    /// someone polls. Returns whether it did.</summary>
+    public bool DropIfIdle(DateTime idleSince)
+    {
+        lock (_gate)
+        {
+            if (_last is null || _lastUse >= idleSince || _last.InFlight > 0 || _retired.Exists(r => r.InFlight > 0)) return false;
+            _last = null;
+            _lastGzip = null;
+            _retired.Clear();
+            return true;
+        }
+    }
 
     /// <summary>The rendering of <paramref name="state"/> (the cached one when it is the snapshot rendered last).</summary>
     public RenderedState Get(ClusterState state, string? leader)
@@ -37,6 +53,7 @@ public sealed class MesosStateCache
 
     private RenderedState GetLocked(ClusterState state, string? leader)
     {
+        _lastUse = DateTime.UtcNow;
         // One rendering at a time: concurrent requests for a new snapshot wait for it instead of rendering it twice.
         if (_last is { } last && ReferenceEquals(last.State, state) && last.Leader == leader) return last;
         byte[]? spareBody = null;

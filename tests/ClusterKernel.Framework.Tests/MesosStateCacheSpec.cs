@@ -35,6 +35,23 @@ public sealed class MesosStateCacheSpec
     }
 
     [Fact]
+    public void An_idle_cache_lets_its_renderings_go_but_not_while_one_is_sent()
+    {
+        var cache = new MesosStateCache();
+        var state = Big(10);
+        var first = cache.Get(state, Leader);
+
+        Assert.False(cache.DropIfIdle(DateTime.UtcNow.AddMinutes(-1)));   // read since then: kept
+        using (cache.Rent(state, Leader)) Assert.False(cache.DropIfIdle(DateTime.UtcNow.AddMinutes(1)));   // being sent: kept
+        Assert.Same(first, cache.Get(state, Leader));
+
+        Assert.True(cache.DropIfIdle(DateTime.UtcNow.AddMinutes(1)));
+        var again = cache.Get(state, Leader);
+        Assert.NotSame(first, again);
+        Assert.Equal(Expected(state), Text(again));
+    }
+
+    [Fact]
     public void The_same_snapshot_is_rendered_once()
     {
         var cache = new MesosStateCache();

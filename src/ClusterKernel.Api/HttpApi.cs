@@ -48,7 +48,8 @@ public static class HttpApi
         app.UseStatusCodePages(ctx => Error(ctx.HttpContext.Response.StatusCode,
             $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}: {ReasonPhrase(ctx.HttpContext.Response.StatusCode)}").ExecuteAsync(ctx.HttpContext));
         // Only the leading master serves the v1 APIs; the others redirect (before any body is read).
-        app.UseLeaderRedirect(system, master, timeout);
+        var leaders = new LeaderLookup(master, timeout);
+        app.UseLeaderRedirect(system, leaders);
         // application/x-protobuf on the v1 APIs, translated to and from the JSON the handlers speak.
         app.UseProtobufBridge();
 
@@ -86,18 +87,13 @@ public static class HttpApi
             return Results.Empty;
         }
         // Mesos' "leader": the master whose singleton answered (not this node unless it leads), so that every master names the same one.
-        // Asked at most once a second (as LeaderRedirect does), so polling /state does not queue behind scheduling traffic.
-        (string Name, DateTime At)? leaderCached = null;
         async Task<string?> LeaderName(HttpRequest request)
         {
             if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider) return "master@" + request.Host;
-            if (leaderCached is { } c && DateTime.UtcNow - c.At < TimeSpan.FromSeconds(1)) return c.Name;
             try
             {
-                var info = await master.Ask<LeaderInfo>(GetLeaderInfo.Instance, timeout);
-                var name = info.HttpUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var u) ? "master@" + u.Authority : "master@" + info.NodeAddress;
-                leaderCached = (name, DateTime.UtcNow);
-                return name;
+                var info = await leaders.GetAsync();
+                return info.HttpUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var u) ? "master@" + u.Authority : "master@" + info.NodeAddress;
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
         }

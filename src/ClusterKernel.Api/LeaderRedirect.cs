@@ -9,19 +9,16 @@ namespace ClusterKernel.Api;
 /// Only the leading master (the node hosting the master singleton) serves the v1 APIs, as in Mesos: on another master node,
 /// POST /api/v1/scheduler and POST /api/v1 answer 307 Temporary Redirect to the leader ("//host:port/path", Mesos' form; the
 /// client repeats the request there), and 503 {"message"} when no leader answers. <c>/redirect</c> and <c>/master/redirect</c>
-/// answer 307 to the leader ("//host:port"). The leader is learnt by asking the singleton (<see cref="GetLeaderInfo"/>), at most
-/// once a second per node.
+/// answer 307 to the leader ("//host:port"). The leader is learnt from <see cref="LeaderLookup"/> (the singleton, asked at most
+/// once a second per node).
 /// </summary>
 public static class LeaderRedirect
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-
-    public static void UseLeaderRedirect(this WebApplication app, ActorSystem system, IActorRef master, TimeSpan timeout)
+    public static void UseLeaderRedirect(this WebApplication app, ActorSystem system, LeaderLookup leaders)
     {
         // An ActorSystem without cluster (tests with a stand-in master) is its own leader.
         var self = ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider
             ? Akka.Cluster.Cluster.Get(system).SelfAddress.ToString() : null;
-        (LeaderInfo Info, DateTime At)? cached = null;
         app.Use(async (ctx, next) =>
         {
             var path = ctx.Request.Path.Value ?? "";
@@ -35,18 +32,12 @@ public static class LeaderRedirect
                 else Redirect(ctx, "//" + ctx.Request.Host);
                 return;
             }
-            var known = cached;
             LeaderInfo leader;
-            if (known is { } c && DateTime.UtcNow - c.At < CacheFor) leader = c.Info;
-            else
+            try { leader = await leaders.GetAsync(); }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                try { leader = await master.Ask<LeaderInfo>(GetLeaderInfo.Instance, timeout); }
-                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-                {
-                    await OperatorApi.Error(503, "No leading master is known (the master singleton does not answer)").ExecuteAsync(ctx);
-                    return;
-                }
-                cached = (leader, DateTime.UtcNow);
+                await OperatorApi.Error(503, "No leading master is known (the master singleton does not answer)").ExecuteAsync(ctx);
+                return;
             }
             if (leader.NodeAddress == self)
             {

@@ -161,18 +161,20 @@ public class AllocatorPropertyTests
 
     [Property(MaxTest = 60)]
     public void Quota_limits_are_never_exceeded_by_offers(int seed) =>
-        Simulate(seed, (_, _) => { }, m =>
+        Simulate(seed, (_, _) => { }, AssertCpuLimitsHeld);
+
+    private static void AssertCpuLimitsHeld(Model m)
+    {
+        foreach (var (role, limit) in m.CpuLimit)
         {
-            foreach (var (role, limit) in m.CpuLimit)
-            {
-                var unreserved = m.HeldByRole.Where(kv => Roles.IsSelfOrAncestor(role, kv.Key.Item3))
-                    .Sum(kv => kv.Value.Where(x => !x.IsReserved && !x.Revocable && x.Name == "cpus").Sum(x => x.Scalar));
-                var reserved = m.Totals.Values.Sum(t => t.Where(x => x.IsReserved && Roles.IsSelfOrAncestor(role, x.Role) && x.Name == "cpus").Sum(x => x.Scalar));
-                // Reservations alone may exceed a limit (they were made by an operator); offers must not add unreserved cpus beyond it.
-                if (reserved <= limit) Assert.True(unreserved + reserved <= limit + 1e-6, $"role {role}: {unreserved} + {reserved} reserved > limit {limit}");
-                else Assert.Equal(0, unreserved, 6);
-            }
-        });
+            var unreserved = m.HeldByRole.Where(kv => Roles.IsSelfOrAncestor(role, kv.Key.Item3))
+                .Sum(kv => kv.Value.Where(x => !x.IsReserved && !x.Revocable && x.Name == "cpus").Sum(x => x.Scalar));
+            var reserved = m.Totals.Values.Sum(t => t.Where(x => x.IsReserved && Roles.IsSelfOrAncestor(role, x.Role) && x.Name == "cpus").Sum(x => x.Scalar));
+            // Reservations alone may exceed a limit (they were made by an operator); offers must not add unreserved cpus beyond it.
+            if (reserved <= limit) Assert.True(unreserved + reserved <= limit + 1e-6, $"role {role}: {unreserved} + {reserved} reserved > limit {limit}");
+            else Assert.Equal(0, unreserved, 6);
+        }
+    }
 
     [Property(MaxTest = 60)]
     public void Recovered_agent_cycles_keep_every_invariant_and_offer_only_recovered_agents(int seed)
@@ -187,17 +189,7 @@ public class AllocatorPropertyTests
             Assert.DoesNotContain((g.Framework, g.Role), m.Suppressed);
             Assert.DoesNotContain(g.Agent, m.Unavailable);
             if (g.Resources.Any(x => x.Revocable)) Assert.True(m.Infos[g.Framework].Has(FrameworkCapabilities.RevocableResources));
-        }, m =>
-        {
-            foreach (var (role, limit) in m.CpuLimit)
-            {
-                var unreserved = m.HeldByRole.Where(kv => Roles.IsSelfOrAncestor(role, kv.Key.Item3))
-                    .Sum(kv => kv.Value.Where(x => !x.IsReserved && !x.Revocable && x.Name == "cpus").Sum(x => x.Scalar));
-                var reserved = m.Totals.Values.Sum(t => t.Where(x => x.IsReserved && Roles.IsSelfOrAncestor(role, x.Role) && x.Name == "cpus").Sum(x => x.Scalar));
-                if (reserved <= limit) Assert.True(unreserved + reserved <= limit + 1e-6, $"role {role}: {unreserved} + {reserved} reserved > limit {limit}");
-                else Assert.Equal(0, unreserved, 6);
-            }
-        }, incremental: true);
+        }, AssertCpuLimitsHeld, incremental: true);
     }
 
     [Property(MaxTest = 30)]

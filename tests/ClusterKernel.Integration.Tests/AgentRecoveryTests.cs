@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ClusterKernel.Agent;
 using ClusterKernel.Agent.Tests;
 using ClusterKernel.Framework;
@@ -160,7 +159,7 @@ public sealed class AgentRecoveryTests
     [Fact]
     public async Task An_agent_node_rejoins_when_its_only_master_restarts_and_forms_a_new_cluster()
     {
-        var port = FreePort();
+        var port = Ck.FreePort();
         var dataDir = TestCluster.TempDir("master");
         NodeOptions MasterOptions() => new()
         {
@@ -196,14 +195,5 @@ public sealed class AgentRecoveryTests
         {
             KillGroup(pid);
         }
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

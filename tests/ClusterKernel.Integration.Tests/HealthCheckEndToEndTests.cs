@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ClusterKernel.Protocol;
 using Xunit;
 using Xunit.Abstractions;
@@ -15,13 +14,6 @@ namespace ClusterKernel.Integration.Tests;
 [Collection("cluster")]
 public sealed class HealthCheckEndToEndTests(ITestOutputHelper output)
 {
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task A_task_failing_its_http_health_check_is_killed()
     {
@@ -32,7 +24,7 @@ public sealed class HealthCheckEndToEndTests(ITestOutputHelper output)
         await TestCluster.AwaitAgents(master, 1);
         await using var fw = await SchedulerHttpClient.Subscribe(master.HttpUrl!, new FrameworkInfo { Name = "health", User = "root" });
         var offer = (await fw.Next<ResourceOffers>()).Offers.First();
-        var port = FreePort();
+        var port = Ck.FreePort();
         var task = new TaskInfo
         {
             Name = "web", TaskId = new TaskId("web-1"), AgentId = offer.AgentId, Resources = Res.Parse("cpus:0.1;mem:32"),

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 using Akka.Actor;
+using ClusterKernel.Hosting.Chaos;
 using Res = ClusterKernel.Resources.Resources;
 
 namespace ClusterKernel.Hosting.Bench;
@@ -32,7 +32,7 @@ public static class MemorySplitBench
         Directory.CreateDirectory(dataDir);
         var hoconFile = Path.Combine(dataDir, "bench.hocon");
         await File.WriteAllTextAsync(hoconFile, ScaleBench.BenchHocon + "\n" + (o.ExtraHocon ?? ""), ct);
-        int clusterPort = FreePort(), httpPort = FreePort();
+        int clusterPort = ChaosRun.FreePort(), httpPort = ChaosRun.FreePort();
         var stages = new List<Stage>();
         var processes = new List<Process>();
         ClusterNode? fwNode = null;
@@ -152,15 +152,6 @@ public static class MemorySplitBench
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     private static double Load() =>

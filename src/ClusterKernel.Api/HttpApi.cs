@@ -57,7 +57,7 @@ public static class HttpApi
 
         var stateCache = new MesosStateCache();
         // The rendered /state is kept while it is polled and let go a minute after the last read (as the master's snapshot board).
-        var stateCacheTrim = new Timer(_ => stateCache.DropIfIdle(DateTime.UtcNow - TimeSpan.FromSeconds(60)), null,
+        var stateCacheTrim = new Timer(_ => stateCache.DropIfIdle(DateTime.UtcNow - ClusterKernel.Master.ClusterStateBoard.ReaderWindow), null,
             TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         app.Lifetime.ApplicationStopping.Register(() => stateCacheTrim.Dispose());
         var stateBoard = ClusterKernel.Master.ClusterStateBoard.For(system);

@@ -25,8 +25,9 @@ public sealed class CommandFramework : FrameworkActor
         public AgentId? AgentId { get; set; }
         public TaskState? State { get; set; }
         public bool Launched { get; set; }
-        /// <summary>A kill was asked for: re-sent after every re-subscription until the task is terminal, because a master that
-        /// did not know this framework's connection yet (e.g. a new leader) drops the call, as Mesos does.</summary>
+        /// <summary>A kill was asked for: re-sent after every re-subscription and every <see cref="KillRetryInterval"/> until the
+        /// task is terminal, because a master that did not know this framework's connection yet (e.g. a new leader) drops the call,
+        /// as Mesos does.</summary>
         public bool KillRequested { get; set; }
         public List<TaskStatus> Statuses { get; } = new();
         public bool Finished => State?.IsTerminal() == true;
@@ -55,6 +56,24 @@ public sealed class CommandFramework : FrameworkActor
         Receive<RunCommand>(OnRun);
         Receive<GetCommand>(m => Sender.Tell(_commands.TryGetValue(m.TaskId, out var e) ? View(e) : new CommandNotFound(m.TaskId)));
         Receive<KillCommand>(OnKill);
+        Receive<RetryKills>(_ => RetryKillsNow());
+    }
+
+    /// <summary>How often a kill not yet answered by a terminal update is sent again. Mesos' master may drop a KILL (e.g. a new
+    /// leader that has not seen this framework's re-subscription yet, or an agent that is re-registering), so schedulers retry it.</summary>
+    private static readonly TimeSpan KillRetryInterval = TimeSpan.FromSeconds(5);
+
+    private sealed record RetryKills
+    {
+        public static readonly RetryKills Instance = new();
+    }
+
+    private void RetryKillsNow()
+    {
+        var outstanding = _commands.Values.Where(e => e.KillRequested && e.Launched && !e.Finished).ToList();
+        if (outstanding.Count == 0) return;
+        if (IsSubscribed) foreach (var e in outstanding) Kill(e.Id, e.AgentId);
+        Context.System.Scheduler.ScheduleTellOnce(KillRetryInterval, Self, RetryKills.Instance, Self);
     }
 
     protected override void OnRegistered(FrameworkId frameworkId) => AfterSubscription();
@@ -126,8 +145,10 @@ public sealed class CommandFramework : FrameworkActor
             });
             return;
         }
+        var retrying = _commands.Values.Any(e => e.KillRequested && e.Launched && !e.Finished);
         entry.KillRequested = true;
         Kill(m.TaskId, entry.AgentId);
+        if (!retrying) Context.System.Scheduler.ScheduleTellOnce(KillRetryInterval, Self, RetryKills.Instance, Self);
     }
 
     private void AfterSubscription()

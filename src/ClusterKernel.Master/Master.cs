@@ -201,6 +201,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             RememberReregistration(m, id);
             m.Agent.Tell(new AgentRegistered(id, _epoch, 5));
             foreach (var r in lost) m.Agent.Tell(new KillTaskOnAgent(r.FrameworkId, r.Task.TaskId, null));
+            ResendKills(id, m.Tasks);
             foreach (var r in m.Tasks.Where(r => wasUnreachable.Contains((r.FrameworkId, r.Task.TaskId)) && !r.State.IsTerminal()))
                 SendToFramework(r.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(r.Task.TaskId, id, r.State,
                     $"Agent {id} is reachable again", Reasons.AgentReregistered, Now())));
@@ -319,6 +320,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             }
         }
         _state.ForgetExecutors(e => e.AgentId == id);
+        if (!_registry.Agents.ContainsKey(id)) _pendingKills.Remove(id); // removed or gone: it will not re-register
         _state.Agents.Remove(id);
         if (_agentRefs.Remove(id, out var r)) { _agentByRef.Remove(r); Context.Unwatch(r); }
         Allocator(a => a.RemoveAgent(id));
@@ -547,6 +549,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (status.AgentId is { } agentId && _state.Agents.TryGetValue(agentId, out var agent)) agent.LastSeen = DateTimeOffset.UtcNow;
         if (_state.ApplyStatus(m.FrameworkId, status) is { } freed && status.AgentId is { } ag)
             Allocator(a => a.RecoverResources(m.FrameworkId, ag, freed.Role, freed.Resources, null, DateTimeOffset.UtcNow));
+        if (status.State.IsTerminal() && status.AgentId is { } from) ForgetKill(from, m.FrameworkId, status.TaskId);
         return status;
     }
 
@@ -568,28 +571,44 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnKill(KillTask m) => IfFramework(m.FrameworkId, f =>
     {
-        if (f.Tasks.TryGetValue(m.TaskId, out var t) && !t.State.IsTerminal() && _agentRefs.TryGetValue(t.AgentId, out var agent))
-            agent.Tell(new KillTaskOnAgent(m.FrameworkId, m.TaskId, m.GracePeriodSeconds));
-        else if (t is null || !t.State.IsTerminal())
-            SendToFramework(m.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(m.TaskId, m.AgentId,
-                f.Info.Has(FrameworkCapabilities.PartitionAware) ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
-                "Kill of a task this master does not know", Reasons.TaskUnknown, Now())));
+        // A known task: to its agent now, or when the agent re-registers (Master.Kills.cs).
+        if (f.Tasks.TryGetValue(m.TaskId, out var t)) { if (!t.State.IsTerminal()) KillOnAgent(t.AgentId, m.FrameworkId, m.TaskId, m.GracePeriodSeconds); return; }
+        bool? anyRecovering = null;
+        if (UnknownUntilAgentsReregister(m.AgentId, ref anyRecovering))
+        {
+            if (m.AgentId is { } agentId)
+            {
+                RememberKill(agentId, m.FrameworkId, m.TaskId, m.GracePeriodSeconds);
+                _log.Info("Kill of task {0} of framework {1} kept until agent {2} re-registers", m.TaskId, m.FrameworkId, agentId);
+            }
+            else _log.Info("Kill of task {0} of framework {1} not answered: agents have not re-registered yet", m.TaskId, m.FrameworkId);
+            return;
+        }
+        SendToFramework(m.FrameworkId, new TaskStatusUpdate(MasterState.MasterStatus(m.TaskId, m.AgentId,
+            f.Info.Has(FrameworkCapabilities.PartitionAware) ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
+            "Kill of a task this master does not know", Reasons.TaskUnknown, Now())));
     });
 
     private void OnReconcile(ReconcileTasks m) => IfFramework(m.FrameworkId, f =>
     {
         var now = Now();
+        bool? anyRecovering = null;
+        var waiting = new List<TaskId>();
         var tasks = m.Tasks.Count == 0
             ? f.Tasks.Values.Select(t => (t.Info.TaskId, (TaskEntry?)t, (AgentId?)t.AgentId))
             : m.Tasks.Select(r => (r.TaskId, _state.FindTask(m.FrameworkId, r.TaskId), r.AgentId));
         foreach (var (id, entry, agentId) in tasks.ToList())
         {
+            // Its agent has not re-registered with this master yet: no answer, as Mesos (a TASK_LOST would be taken as final).
+            if (entry is null && UnknownUntilAgentsReregister(agentId, ref anyRecovering)) { waiting.Add(id); continue; }
             var status = entry?.Latest is { } latest
                 ? latest with { Reason = Reasons.Reconciliation, Uuid = null, Source = StatusSource.SOURCE_MASTER, Timestamp = now }
                 : MasterState.MasterStatus(id, agentId, f.Info.Has(FrameworkCapabilities.PartitionAware) ? TaskState.TASK_UNKNOWN : TaskState.TASK_LOST,
                     "Reconciliation: task unknown to the master", Reasons.Reconciliation, now);
             SendToFramework(m.FrameworkId, new TaskStatusUpdate(status));
         }
+        if (waiting.Count > 0)
+            _log.Info("Reconciliation of {0} task(s) of framework {1} (e.g. {2}) not answered: their agents have not re-registered yet", waiting.Count, m.FrameworkId, waiting[0]);
     });
 
     private void LoseTask(FrameworkId fw, TaskId task, AgentId agent, string message, string reason)

@@ -132,9 +132,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         {
             if (watch is not null) await watch.DisposeAsync();
             // The nodes' logs, for a failed run: the resolver's decisions, "Received gossip where this member has been downed", ...
-            var logs = TestCluster.TempDir("netns-logs");
-            foreach (var (n, i) in nodes.Select((n, i) => (n, i))) await File.WriteAllTextAsync(Path.Combine(logs, i < 3 ? $"m{i + 1}.log" : "agent.log"), n.Output);
-            output.WriteLine($"node logs: {logs}");
+            await NodeLogs.Keep(output, "netns", nodes.Select((n, i) => (i < 3 ? $"m{i + 1}" : "agent", n)));
             KillTaskProcesses(agentDir); // before the agent's disposal deletes its work dir with the pid files
             foreach (var n in Enumerable.Reverse(nodes)) await n.DisposeAsync();
         }

@@ -19,12 +19,15 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The first master's /state once it served one (its epoch is the first leader's).</summary>
     public required JsonNode FirstState { get; init; }
     public required string AgentId { get; init; }
+    private ITestOutputHelper Output { get; init; } = null!;
+    private string Name { get; init; } = "";
 
     /// <param name="name">Prefix of the processes' temp dirs.</param>
-    public static async Task<ProcessCluster> Start(ITestOutputHelper output, string name, string postgres, TimeSpan timeout)
+    /// <param name="extraHocon">Appended to <see cref="TestCluster.FastHocon"/> for every node (e.g. <c>akka.loglevel = INFO</c>).</param>
+    public static async Task<ProcessCluster> Start(ITestOutputHelper output, string name, string postgres, TimeSpan timeout, string? extraHocon = null)
     {
         var config = Path.Combine(TestCluster.TempDir(name + "-config"), "fast.hocon");
-        await File.WriteAllTextAsync(config, TestCluster.FastHocon);
+        await File.WriteAllTextAsync(config, TestCluster.FastHocon + "\n" + extraHocon);
         var ports = Enumerable.Range(0, 3).Select(_ => Ck.FreePort()).ToArray();
         var seeds = ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }).ToArray();
         string[] MasterArgs() => seeds.Concat(new[] { "--postgres", postgres, "--config", config }).ToArray();
@@ -37,8 +40,23 @@ public sealed class ProcessCluster : IAsyncDisposable
         var agent = NodeProcess.Start(output, "agent", Ck.FreePort(), null, TestCluster.TempDir(name + "-agent"),
             seeds.Concat(new[] { "--resources", "cpus:2;mem:1024;disk:1024;ports:[31000-31100]", "--config", config }).ToArray());
         var agentId = await m2.AwaitAgent(timeout);
-        return new ProcessCluster { M1 = m1, M2 = m2, M3 = m3, Agent = agent, FirstState = first, AgentId = agentId };
+        return new ProcessCluster { M1 = m1, M2 = m2, M3 = m3, Agent = agent, FirstState = first, AgentId = agentId, Output = output, Name = name };
     }
+
+    /// <summary>Runs <paramref name="test"/>; if it fails (or <c>CK_KEEP_NODE_LOGS=1</c>), the four nodes' logs are kept
+    /// (<see cref="NodeLogs"/>) before disposal deletes them.</summary>
+    public async Task KeepLogsOnFailure(Func<Task> test)
+    {
+        try { await test(); }
+        catch
+        {
+            await KeepLogs();
+            throw;
+        }
+        if (Environment.GetEnvironmentVariable("CK_KEEP_NODE_LOGS") == "1") await KeepLogs();
+    }
+
+    private Task<string> KeepLogs() => NodeLogs.Keep(Output, Name, new[] { ("m1", M1), ("m2", M2), ("m3", M3), ("agent", Agent) });
 
     public async ValueTask DisposeAsync()
     {

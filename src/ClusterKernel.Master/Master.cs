@@ -108,6 +108,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         FrameworkExtensionCommands();
         StatusUpdateCommands();
         PauseFenceCommands();
+        LeaseStart();
         OperatorEventCommands();
         RegistrySnapshotCommands();
     }
@@ -460,7 +461,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnOffersGranted(OffersGranted m)
     {
-        if (OfferFenced() | MajorityUnseen())
+        if (LeaseFenced() | MajorityUnseen())
         {
             foreach (var g in m.Grants) Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Role, g.Resources, null, DateTimeOffset.UtcNow));
             return;
@@ -679,6 +680,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        LeaseStop();
         _board.Withdraw(this);
         base.PostStop();
     }

@@ -21,10 +21,11 @@ public sealed class ProcessCluster : IAsyncDisposable
     public required string AgentId { get; init; }
 
     /// <param name="name">Prefix of the processes' temp dirs.</param>
-    public static async Task<ProcessCluster> Start(ITestOutputHelper output, string name, string postgres, TimeSpan timeout)
+    /// <param name="extraHocon">Layered over <see cref="TestCluster.FastHocon"/> for every node (e.g. INFO logs).</param>
+    public static async Task<ProcessCluster> Start(ITestOutputHelper output, string name, string postgres, TimeSpan timeout, string? extraHocon = null)
     {
         var config = Path.Combine(TestCluster.TempDir(name + "-config"), "fast.hocon");
-        await File.WriteAllTextAsync(config, TestCluster.FastHocon);
+        await File.WriteAllTextAsync(config, TestCluster.FastHocon + "\n" + extraHocon);
         var ports = Enumerable.Range(0, 3).Select(_ => Ck.FreePort()).ToArray();
         var seeds = ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }).ToArray();
         string[] MasterArgs() => seeds.Concat(new[] { "--postgres", postgres, "--config", config }).ToArray();

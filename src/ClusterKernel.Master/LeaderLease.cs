@@ -98,7 +98,8 @@ public sealed class LeaderLease : IExtension
     /// <summary>The master singleton stopped on this node: give the lease up, so that the next master need not wait for it to expire.</summary>
     public void Release()
     {
-        lock (_gate) _wanted = false;
+        // Invalid at once (the master is gone); the loop writes the release.
+        lock (_gate) { _wanted = false; _rule.Lost(); }
         _wake.Release();
     }
 
@@ -134,9 +135,10 @@ public sealed class LeaderLease : IExtension
 
         if (held && !wanted)
         {
-            await _store!.Release(Owner, version, ct);
+            // Given up in any case: a release that finds the row moved on means another master took it meanwhile.
             lock (_gate) { _held = false; _rule.Lost(); }
-            _log.Info("Leader lease released by {0}", Owner);
+            var released = await _store!.Release(Owner, version, ct);
+            _log.Info(released ? "Leader lease released by {0}" : "Leader lease given up by {0}: another master had already taken it", Owner);
             return;
         }
         if (held)

@@ -26,6 +26,18 @@ public sealed partial class Master
         if (_lease is { Enabled: true }) _lease.Release();
     }
 
+    /// <summary>
+    /// An ACCEPT reaching a master whose lease is no longer valid: its offers may already be the new master's to hand out, so they
+    /// are rescinded first and the ACCEPT then finds them gone (its tasks TASK_LOST, REASON_INVALID_OFFERS, as after a failover).
+    /// </summary>
+    private void RescindIfLeaseLost(IReadOnlyList<OfferId> offerIds)
+    {
+        if (_lease is not { Enabled: true } || _lease.IsValid) return;
+        foreach (var id in offerIds)
+            if (_state.Offers.TryGetValue(id, out var offer)) Rescind(offer);
+        _log.Warning("Master {0} holds no valid leader lease ({1}): ACCEPT of {2} offer(s) refused", _epoch, _lease.Describe(), offerIds.Count);
+    }
+
     /// <summary>True while offers must be held back for want of a valid lease (or, with no lease, after a pause).</summary>
     private bool LeaseFenced()
     {

@@ -500,6 +500,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
     {
+        RescindIfLeaseLost(m.OfferIds);
         var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
         // Only ACCEPTs whose offers were valid count (an invalid one names no agent: its offers go back untouched).
         if (outcome.Agent is not null) Counters(m.FrameworkId).Accepted += m.OfferIds.Distinct().Count();

@@ -1,7 +1,11 @@
 using Akka.Actor;
 using Akka.Configuration;
 using ClusterKernel.Hosting;
+using Akka.Event;
+using ClusterKernel.Allocation;
 using ClusterKernel.Master;
+using ClusterKernel.Protocol;
+using Res = ClusterKernel.Resources.Resources;
 using Xunit;
 
 namespace ClusterKernel.Integration.Tests;
@@ -30,6 +34,65 @@ public sealed class LeaderLeaseTests
     [PostgresFact]
     public async Task A_second_node_holds_the_lease_only_after_the_first_stopped_renewing_on_PostgreSQL() =>
         await KeeperScenario(await PostgresFactAttribute.CreateDatabase());
+
+    /// <summary>
+    /// The fence seen acting in the master itself: while another holder keeps renewing the row, a master on that registry with an
+    /// agent and a hungry framework sends no offer (its grants go back to the allocator, a warning says why); once the other
+    /// holder stops renewing, the master takes the lease after TTL + margin and offers.
+    /// </summary>
+    [Fact]
+    public async Task A_master_offers_only_once_the_previous_holders_lease_expired_on_SQLite()
+    {
+        var dataDir = TestCluster.TempDir("lease-master");
+        var store = LeaderLeaseStore.For("SQLite", $"Data Source={Path.Combine(dataDir, "registry.db")}")!;
+        var version = (await store.Take("previous-master", 0))!.Value;
+        using var renewing = new CancellationTokenSource();
+        var renewer = Task.Run(async () =>
+        {
+            while (!renewing.IsCancellationRequested)
+            {
+                version = await store.Renew("previous-master", version) ?? throw new InvalidOperationException("the previous holder lost its row");
+                try { await Task.Delay(200, renewing.Token); } catch (OperationCanceledException) { }
+            }
+        });
+        using var system = ActorSystem.Create("lease", ConfigurationFactory.ParseString("""
+            akka.actor.provider = local
+            akka.loglevel = INFO
+            clusterkernel.master.leader-lease { renew-interval = 200ms, ttl = 5s, margin = 1s }
+            """).WithFallback(NodeConfig.Build(new NodeOptions { Master = true, Port = 0, DataDir = dataDir })));
+        var logs = Inbox.Create(system);
+        system.EventStream.Subscribe(logs.Receiver, typeof(Warning));
+        var master = system.ActorOf(Master.Master.Props(new MasterSettings { AllocationInterval = TimeSpan.FromMilliseconds(100) },
+            () => new HierarchicalAllocator(new AllocatorOptions { AllocationInterval = TimeSpan.FromMilliseconds(100) })), "master");
+        var agent = Inbox.Create(system);
+        master.Tell(new RegisterAgent(new AgentInfo { Hostname = "host-1", Resources = Res.Parse("cpus:1;mem:128") }, agent.Receiver));
+        var framework = Inbox.Create(system);
+        master.Tell(new SubscribeFramework(new FrameworkInfo { Name = "hungry", User = "root" }, framework.Receiver));
+
+        // The master holds its offers back while the previous holder renews (a few seconds, many allocation cycles).
+        var warned = await AwaitWarning(logs, "holds no valid leader lease");
+        Assert.Contains("holding offers back", warned);
+        var windowEnd = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < windowEnd)
+        {
+            object m;
+            try { m = await framework.ReceiveAsync(windowEnd - DateTime.UtcNow); }
+            catch (TimeoutException) { break; }
+            Assert.IsNotType<ResourceOffers>(m);
+        }
+        renewing.Cancel();
+        await renewer;
+        // The previous holder stopped renewing (as a SIGKILLed or frozen master): the master offers after TTL + margin.
+        while (await framework.ReceiveAsync(Timeout) is not ResourceOffers) { }
+        Assert.Equal(LeaderLease.Get(system).Owner, (await store.Read())!.Owner);
+        await system.Terminate();
+    }
+
+    private static async Task<string> AwaitWarning(Inbox logs, string contains)
+    {
+        while (true)
+            if (await logs.ReceiveAsync(Timeout) is Warning w && w.Message.ToString()!.Contains(contains)) return w.Message.ToString()!;
+    }
 
     private static string SqliteConnection() => $"Data Source={Path.Combine(TestCluster.TempDir("lease"), "registry.db")}";
 

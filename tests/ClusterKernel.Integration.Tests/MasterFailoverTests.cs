@@ -46,7 +46,8 @@ public sealed class MasterFailoverTests(ITestOutputHelper output)
         while (!LeaderWatch.OfferRounds(named).Any(r => r.Epoch == newEpoch) && DateTime.UtcNow < offersBy) await Task.Delay(200);
         var firstOffer = LeaderWatch.OfferRounds(named).FirstOrDefault(r => r.Epoch == newEpoch);
         Assert.NotNull(firstOffer);
-        output.WriteLine($"leader killed → first offer round of the new master: {(firstOffer.At - killedAt).TotalSeconds:F1} s (leader lease {(lease == "" ? "on" : "off")}); " +
+        output.WriteLine($"leader killed → first offer round of the new master: {(firstOffer.At - killedAt).TotalSeconds:F1} s (leader lease {(lease == "" ? "on" : "off")}; " +
+            $"killed {killedAt:HH:mm:ss.fff}, first offer round {firstOffer.At:HH:mm:ss.fff}); " +
             string.Join(" | ", (m2.Output + m3.Output).Split('\n').Where(l => l.Contains("Leader lease taken") || l.Contains("leader lease (")).Select(l => l.Trim())));
 
         // Exactly one copy of the task, still on the same agent.

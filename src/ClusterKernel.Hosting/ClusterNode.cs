@@ -126,6 +126,9 @@ public sealed class ClusterNode : IAsyncDisposable
             // Loading the persistence extension is what starts the journals listed in auto-start-journals: without this it loaded
             // only when the singleton first recovered, so a standby taking over paid the journal's start-up (~1-2.5 s at load 35).
             _ = Akka.Persistence.Persistence.Instance.Apply(system);
+            // Every master node watches the leader lease's row from the start, so that a standby that becomes leader has long seen the
+            // old leader's last renewal and waits only for what is left of its TTL (Master.Lease.cs).
+            _ = LeaderLease.Get(system);
             var settings = MasterSettings.Create(_config);
             var allocatorOptions = new AllocatorOptions { AllocationInterval = settings.AllocationInterval, ShapeAwareOffers = settings.ShapeAwareOffers };
             system.ActorOf(ClusterSingletonManager.Props(

@@ -108,6 +108,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         FrameworkExtensionCommands();
         StatusUpdateCommands();
         PauseFenceCommands();
+        LeaseStart();
         OperatorEventCommands();
         RegistrySnapshotCommands();
     }
@@ -462,7 +463,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnOffersGranted(OffersGranted m)
     {
-        if (OfferFenced() | MajorityUnseen())
+        if (LeaseFenced() | MajorityUnseen())
         {
             foreach (var g in m.Grants) Allocator(x => x.RecoverResources(g.Framework, g.Agent, g.Role, g.Resources, null, DateTimeOffset.UtcNow));
             return;
@@ -501,6 +502,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnAccept(AcceptOffers m) => IfFramework(m.FrameworkId, f =>
     {
+        RescindIfLeaseLost(m.OfferIds);
         var outcome = _state.Accept(m.FrameworkId, m.OfferIds, m.Operations, Now());
         // Only ACCEPTs whose offers were valid count (an invalid one names no agent: its offers go back untouched).
         if (outcome.Agent is not null) Counters(m.FrameworkId).Accepted += m.OfferIds.Distinct().Count();
@@ -698,6 +700,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        LeaseStop();
         _board.Withdraw(this);
         base.PostStop();
     }

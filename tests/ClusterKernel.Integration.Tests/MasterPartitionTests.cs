@@ -21,13 +21,20 @@ public sealed class MasterPartitionTests(ITestOutputHelper output)
     public async Task A_frozen_leader_is_replaced_by_the_majority_and_rejoins_as_a_follower_when_it_resumes()
     {
         var postgres = await PostgresFactAttribute.CreateDatabase();
-        await using var cluster = await ProcessCluster.Start(output, "partition", postgres, Timeout);
+        // INFO: every offer round ("Sending N offers", with its epoch) and the leader lease's decisions are read from the logs.
+        await using var cluster = await ProcessCluster.Start(output, "partition", postgres, Timeout, "akka.loglevel = INFO");
         var (m1, m2, m3, agentId) = (cluster.M1, cluster.M2, cluster.M3, cluster.AgentId);
         var epoch = (string)(await m2.AwaitState(s => (string?)s["id"] == (string?)cluster.FirstState["id"], Timeout, "m2 serving m1's state"))["id"]!;
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var taskId = await ProcessTasks.SubmitSleep(http, m2);
         await m2.AwaitState(s => (string?)ProcessTasks.Tasks(s, taskId).FirstOrDefault()?["state"] == "TASK_RUNNING", Timeout, "the task running");
+        // A command that never fits, on the leader's own command framework: the old leader wants to offer every cycle, so if it
+        // offered after SIGCONT its log would show it (the HTTP framework below sees only what reaches its stream).
+        var hungry = await http.PostAsJsonAsync(m1.HttpUrl + "/api/ck/v1/commands",
+            new { name = "hungry", command = "true", arguments = Array.Empty<string>(), shell = true, cpus = 0.1, mem_mb = 4096, disk_mb = 0 });
+        Assert.True(hungry.IsSuccessStatusCode, await hungry.Content.ReadAsStringAsync());
+        var named = new[] { ("m1", m1), ("m2", m2), ("m3", m3) };
 
         // An HTTP framework on the old leader's stream (a follower redirects it there). It declines every offer with a 1 s
         // filter, so the old leader keeps wanting to offer the agent's resources again: if its singleton ran an allocation after
@@ -53,6 +60,7 @@ public sealed class MasterPartitionTests(ITestOutputHelper output)
         Assert.Contains(OfferWatch.Offers(oldStream.Snapshot()), o => o.AgentId == agentId && o.Epoch == epoch);
 
         m1.Freeze();
+        var frozenUtc = DateTime.UtcNow;
         var frozenAt = oldStream.Snapshot().Count;
         string newEpoch;
         SchedulerHttpClient newStream;
@@ -72,6 +80,7 @@ public sealed class MasterPartitionTests(ITestOutputHelper output)
             oldStreamAtNewOffers = oldStream.Snapshot().Count;
         }
         finally { m1.Resume(); }
+        var resumedUtc = DateTime.UtcNow;
         await using var newStreamDisposal = newStream;
 
         // The resumed old leader learns it was quarantined, downs itself (stopping its singleton) and starts a new incarnation.
@@ -91,7 +100,14 @@ public sealed class MasterPartitionTests(ITestOutputHelper output)
         output.WriteLine($"old stream: {oldOffers.Count} offers, events {frozenAt} at the freeze, {oldStreamAtNewOffers} at the new leader's first offer, " +
             $"{oldStream.Snapshot().Count} at its end; new stream: {newOffers.Count} offers");
         // (Counted from the new leader's first offer, ≥ 10 s after SIGSTOP: bytes in flight at the freeze were read long before.)
-        output.WriteLine("old leader after SIGCONT: " + string.Join(" | ", m1.Output.Split('\n').Where(l => l.Contains("holding offers back") || l.Contains("quarantined this node"))));
+        output.WriteLine("old leader after SIGCONT: " + string.Join(" | ", m1.Output.Split('\n').Where(l => l.Contains("holding offers back") || l.Contains("quarantined this node") || l.Contains("Leader lease")).Select(l => l.Trim())));
+        output.WriteLine("new leader: " + string.Join(" | ", (m2.Output + m3.Output).Split('\n').Where(l => l.Contains("Leader lease taken") || l.Contains("leader lease (")).Select(l => l.Trim())));
+        // The logs (Akka's UTC timestamps, one machine's clock): no offer round of the old epoch after the new epoch's first.
+        var rounds = LeaderWatch.OfferRounds(named);
+        output.WriteLine($"SIGSTOP {frozenUtc:HH:mm:ss.fff}, SIGCONT {resumedUtc:HH:mm:ss.fff}; offer rounds per epoch:\n" + LeaderWatch.OfferSpans(rounds));
+        Assert.Contains(rounds, r => r.Epoch == epoch);
+        Assert.Contains(rounds, r => r.Epoch == newEpoch);
+        Assert.Empty(LeaderWatch.OverlappingOffers(rounds));
         Assert.Empty(oldOffers.Where(o => o.Index >= oldStreamAtNewOffers));
         Assert.All(oldOffers, o => Assert.Equal(epoch, o.Epoch));
         Assert.NotEmpty(newOffers);

@@ -53,7 +53,10 @@ public static class HttpApi
         // application/x-protobuf on the v1 APIs, translated to and from the JSON the handlers speak.
         app.UseProtobufBridge();
 
-        app.MapGet("/health", () => Results.Json(new { healthy = true }, json));
+        // Unhealthy (503, with why) once the master failed to recover its registry several times in a row (RegistryHealth).
+        app.MapGet("/health", () => ClusterKernel.Master.RegistryHealth.Get(system).Unhealthy is { } why
+            ? Results.Json(new { healthy = false, message = why }, json, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new { healthy = true }, json));
 
         var stateCache = new MesosStateCache();
         // The rendered /state is kept while it is polled and let go a minute after the last read (as the master's snapshot board).

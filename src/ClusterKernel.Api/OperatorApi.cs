@@ -138,7 +138,7 @@ public static partial class OperatorApi
             switch (type)
             {
                 case "SUBSCRIBE": return new Subscription(this);
-                case "GET_HEALTH": return Reply(type, new JsonObject { ["healthy"] = true });
+                case "GET_HEALTH": return Reply(type, new JsonObject { ["healthy"] = ClusterKernel.Master.RegistryHealth.Get(system).Unhealthy is null });
                 case "GET_VERSION": return Reply(type, new JsonObject { ["version_info"] = new JsonObject { ["version"] = MesosStateJson.Version, ["build_user"] = "clusterkernel" } });
                 case "GET_FLAGS":
                     return Reply(type, new JsonObject { ["flags"] = new JsonArray(FlagValues().Select(kv => (JsonNode)new JsonObject { ["name"] = kv.Key, ["value"] = kv.Value }).ToArray()) });

@@ -1,3 +1,5 @@
+using Akka.Persistence;
+using Akka.Event;
 using Akka.Actor;
 
 namespace ClusterKernel.Master;
@@ -12,12 +14,7 @@ public sealed partial class Master
     private string RegistryDown(Exception cause) =>
         $"the registry ({RegistryHealth.Describe(Context.System, JournalPluginId)}) is unavailable: {FirstLine(cause)}; the change was not applied, retry when the database is back";
 
-    private static string FirstLine(Exception e)
-    {
-        var root = e;
-        while (root.InnerException is not null) root = root.InnerException;
-        return (root.Message.Split('\n')[0]).Trim();
-    }
+    private static string FirstLine(Exception e) => RegistryHealth.FirstLine(e);
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
@@ -38,7 +35,26 @@ public sealed partial class Master
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        RegistryHealth.Get(Context.System).Failed(RegistryDown(reason));
+        var health = RegistryHealth.Get(Context.System);
+        health.Failed(RegistryDown(reason));
+        // Akka logs every failed attempt; after a few in a row one clear line says what is wrong and whether retrying can help.
+        if (health.RecoveryFailed(RegistryHealth.Describe(Context.System, JournalPluginId), reason) is { } line)
+            _log.Error(reason, "{0}{1}", line, message is null ? "" : $" (while applying {message.GetType().Name})");
         base.OnRecoveryFailure(reason, message);
+    }
+
+    /// <summary>
+    /// An exception while finishing recovery is not a recovery failure to Akka: it would restart the master at once, forever and
+    /// without backoff (a tight loop). Count it as one and stop, so the backoff supervisor retries and RegistryHealth can give up
+    /// with the cause.
+    /// </summary>
+    private void OnRecoveredOrStop()
+    {
+        try { OnRecovered(); }
+        catch (Exception e)
+        {
+            OnRecoveryFailure(e, RecoveryCompleted.Instance);
+            Context.Stop(Self);
+        }
     }
 }

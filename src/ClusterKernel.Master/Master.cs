@@ -74,7 +74,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
         Recover<IClusterMessage>(e => _registry.Apply(e));
         Recover<SnapshotOffer>(OnRegistrySnapshotOffer);
-        Recover<RecoveryCompleted>(_ => OnRecovered());
+        Recover<RecoveryCompleted>(_ => OnRecoveredOrStop());
 
         Command<RegisterAgent>(OnRegisterAgent);
         Command<ReregisterAgent>(OnReregisterAgent);
@@ -119,7 +119,6 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
-        RegistryHealth.Get(Context.System).Recovered();
         _allocator = Context.ActorOf(AllocatorActor.Props(_allocatorFactory(), Self, _settings.AllocationInterval, _settings.RecoveredAllocationDelay), "allocator");
         ApplyRolePriorities();
         if (_registry.Weights.Count > 0) Allocator(a => a.UpdateWeights(new Dictionary<string, double>(_registry.Weights)));
@@ -140,6 +139,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (_settings.StateSnapshotMaxAge > TimeSpan.Zero)
             Timers.StartPeriodicTimer("publish-state", PublishState.Instance, _settings.StateSnapshotMaxAge);
         StartPauseFence();
+        RegistryHealth.Get(Context.System).Recovered();
         _log.Info("Master {0} recovered registry: {1} agents, {2} frameworks", _epoch, _registry.Agents.Count, _registry.Frameworks.Count);
     }
 

@@ -235,6 +235,20 @@ public sealed class HttpApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_is_503_with_the_cause_once_the_registry_could_not_be_recovered_three_times()
+    {
+        var health = ClusterKernel.Master.RegistryHealth.Get(Sys);
+        for (var i = 0; i < ClusterKernel.Master.RegistryHealth.RecoveryAttempts; i++)
+            health.RecoveryFailed("PostgreSQL", new InvalidOperationException("unknown event type"));
+        var (status, body) = await Get("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.False((bool?)body!["healthy"]);
+        Assert.Contains("unknown event type", (string?)body["message"]);
+        health.Recovered();
+        Assert.Equal(HttpStatusCode.OK, (await Get("/health")).status);
+    }
+
+    [Fact]
     public async Task Unknown_routes_answer_404_with_a_json_message()
     {
         var (status, body) = await Get("/no/such/route");

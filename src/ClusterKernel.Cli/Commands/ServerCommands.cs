@@ -58,11 +58,22 @@ public static class ServerCommands
                           (node.HttpUrl is not null ? $", HTTP {node.HttpUrl}" : "") +
                           (options.Agent ? $", containerizers {string.Join(",", node.Containerizers)}" : "") +
                           $", data {options.DataDir}. Ctrl+C stops it.");
-        try { await Task.Delay(Timeout.Infinite, ct); }
+        // As Mesos' master, exit with one clear line when the registry cannot be recovered for a reason retrying will not fix
+        // (RegistryHealth.GaveUp); the process supervisor restarts it. A database outage is retried in-process instead.
+        string? gaveUp = null;
+        try
+        {
+            while (gaveUp is null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                gaveUp = options.Master ? ClusterKernel.Master.RegistryHealth.Get(node.System).GaveUp : null;
+            }
+        }
         catch (OperationCanceledException) { }
+        if (gaveUp is not null) Console.Error.WriteLine($"ck: {gaveUp}");
         Console.WriteLine("ck: leaving the cluster");
         await node.DisposeAsync();
-        return 0;
+        return gaveUp is null ? 0 : 1;
     }
 
     /// <summary>The flags the node commands share.</summary>

@@ -76,11 +76,14 @@ public sealed class ChaosFramework : IAsyncDisposable
         {
             var masters = _masters();
             var url = _url ?? masters[i++ % masters.Count];
+            var attempt = System.Diagnostics.Stopwatch.StartNew();
             try { await Subscribe(url, ct); }
             catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or OperationCanceledException or InvalidOperationException or FormatException)
             {
                 if (ct.IsCancellationRequested) return;
                 if (_streamId is not null && !_tornDown) _log($"framework: stream from {_url} ended ({e.GetType().Name}: {e.Message.Split('\n')[0]}); re-subscribing");
+                // Each failed attempt, for the failover timeline (how much of it the framework's own retries take).
+                else if (!_tornDown) _log($"framework: SUBSCRIBE via {url} failed after {attempt.Elapsed.TotalSeconds:F1} s ({e.GetType().Name}: {e.Message.Split('\n')[0]})");
             }
             _streamId = null;
             _url = null;

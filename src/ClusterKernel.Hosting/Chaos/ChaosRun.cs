@@ -37,7 +37,7 @@ public sealed class ChaosRun
     private const string MasterHocon = """
         clusterkernel.master.allocation-interval = 200ms
         clusterkernel.master.state-snapshot-max-age = 0s
-        akka.loglevel = WARNING
+        akka.loglevel = INFO
         """;
     private const string AgentHocon = """
         clusterkernel.agent.heartbeat-interval = 1s

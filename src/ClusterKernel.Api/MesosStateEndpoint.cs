@@ -9,17 +9,20 @@ namespace ClusterKernel.Api;
 /// while someone reads, and sending the cached bytes.
 /// <para>Freshness: a request is answered from the last rendering when its snapshot was taken at most <see cref="MaxLag"/>
 /// before the newest one the master published (and for the same leader); otherwise it waits for the newest one to be rendered.
-/// While /state is read (<see cref="ReadersActive"/>), newer snapshots are rendered in the background, at most one every
-/// <see cref="RenderEvery"/>, so a poller rarely waits for a rendering. Mesos' /state is likewise a point-in-time snapshot;
+/// While /state is read (a read in the last <see cref="ReadWindow"/>), newer snapshots are rendered in the background, at
+/// most one every <see cref="RenderEvery"/> (no more rendering CPU than one poller every second cost before), so a poller
+/// rarely waits for a rendering. Mesos' /state is likewise a point-in-time snapshot;
 /// the header <c>X-ClusterKernel-State-Time</c> says when this one was taken (the master's clock, Unix seconds).</para>
 /// </summary>
 public sealed class MesosStateEndpoint : IDisposable
 {
     public const string SnapshotTimeHeader = "X-ClusterKernel-State-Time";
     /// <summary>How much older than the newest published snapshot an answered one may be.</summary>
-    public static readonly TimeSpan MaxLag = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxLag = TimeSpan.FromSeconds(2);
     /// <summary>Background renderings at most this often (at 100,000 tasks one costs 60–200 ms of CPU).</summary>
-    public static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan RenderEvery = TimeSpan.FromSeconds(1);
+    /// <summary>Background rendering stops this long after the last read (the cache itself is kept for the board's reader window).</summary>
+    public static readonly TimeSpan ReadWindow = TimeSpan.FromSeconds(10);
     /// <summary>Kestrel copies what it is given into its own buffers: slices keep that to a few hundred KB per response
     /// instead of the whole body (46 MB at 100,000 tasks), and flushing each lets the socket drain meanwhile.</summary>
     internal const int Slice = 256 * 1024;
@@ -33,6 +36,8 @@ public sealed class MesosStateEndpoint : IDisposable
     private bool _rendering;
     private long _lastRenderStart = long.MinValue / 2;
     private DateTime _lastGzipRequest = DateTime.MinValue;
+    private long _lastRead = long.MinValue / 2;
+    private long _hits, _lagging, _rendered, _background;
 
     /// <param name="newest">The newest published snapshot without counting as a read (null when none).</param>
     /// <param name="readersActive">Whether /state was read lately (renders in the background only then).</param>
@@ -56,10 +61,22 @@ public sealed class MesosStateEndpoint : IDisposable
         lock (_gate)
         {
             _leader = leader;
+            _lastRead = System.Diagnostics.Stopwatch.GetTimestamp();
             if (gzip) _lastGzipRequest = DateTime.UtcNow;
         }
-        return _cache.TryRentLast(last => Acceptable(last, state, leader)) ?? _cache.Rent(state, leader);
+        if (_cache.TryRentLast(last => Acceptable(last, state, leader)) is { } lease)
+        {
+            Interlocked.Increment(ref ReferenceEquals(lease.State.State, state) ? ref _hits : ref _lagging);
+            return lease;
+        }
+        Interlocked.Increment(ref _rendered);
+        return _cache.Rent(state, leader);
     }
+
+    /// <summary>Requests answered with the requested snapshot's rendering / an older one within <see cref="MaxLag"/> /
+    /// after rendering it; background renderings.</summary>
+    public (long Hits, long Lagging, long Rendered, long Background) Counts =>
+        (Interlocked.Read(ref _hits), Interlocked.Read(ref _lagging), Interlocked.Read(ref _rendered), Interlocked.Read(ref _background));
 
     /// <summary>Same master, same leader, and taken at most <see cref="MaxLag"/> before <paramref name="newest"/>.</summary>
     internal static bool Acceptable(RenderedState last, ClusterState newest, string? leader) =>
@@ -78,6 +95,7 @@ public sealed class MesosStateEndpoint : IDisposable
         if ((ReferenceEquals(last.State, state) || state.Timestamp < last.State.Timestamp) && last.Leader == leader) return false;
         using var lease = _cache.Rent(state, leader);
         if (gzip) _cache.Gzip(lease.State);
+        Interlocked.Increment(ref _background);
         return true;
     }
 
@@ -85,7 +103,8 @@ public sealed class MesosStateEndpoint : IDisposable
     {
         lock (_gate)
         {
-            if (_rendering || System.Diagnostics.Stopwatch.GetElapsedTime(_lastRenderStart) < RenderEvery || !_readersActive()) return;
+            if (_rendering || System.Diagnostics.Stopwatch.GetElapsedTime(_lastRenderStart) < RenderEvery
+                || System.Diagnostics.Stopwatch.GetElapsedTime(_lastRead) > ReadWindow || !_readersActive()) return;
             if (_newest() is not { } state || _cache.Last is not { } last 
                 || ((ReferenceEquals(last.State, state) || state.Timestamp < last.State.Timestamp) && last.Leader == _leader)) return;
             _rendering = true;

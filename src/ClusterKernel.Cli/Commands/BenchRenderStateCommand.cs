@@ -115,10 +115,13 @@ internal static class BenchRenderStateCommand
         while (DateTime.UtcNow < until)
         {
             await System.Threading.Tasks.Task.Delay(250);
-            Volatile.Write(ref latest, Change(latest, changes, random));
+            // Stamped with the wall clock, as the master stamps its snapshots (the endpoint's freshness bound reads it).
+            Volatile.Write(ref latest, Change(latest, changes, random) with { Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 });
         }
         p.Refresh();
-        Console.WriteLine($"served {seconds} s: process CPU {(p.TotalProcessorTime - cpu).TotalSeconds:F1} s");
+        var (hits, lagging, rendered, background) = endpoint.Counts;
+        Console.WriteLine($"served {seconds} s: process CPU {(p.TotalProcessorTime - cpu).TotalSeconds:F1} s; requests: {hits} same snapshot, " +
+                          $"{lagging} a rendering ≤ {MesosStateEndpoint.MaxLag.TotalSeconds:F0} s behind, {rendered} rendered on the request; {background} background renderings");
         await app.StopAsync();
         return 0;
     }

@@ -28,8 +28,9 @@ internal static class BenchRenderStateCommand
         var serve = new Option<int>("--serve") { Description = "Then serve the snapshot as GET /state on 127.0.0.1:PORT for --serve-seconds, publishing a new snapshot (--changes tasks changed) every 250 ms, so curl can time the HTTP path", DefaultValueFactory = _ => 0 };
         var serveSeconds = new Option<int>("--serve-seconds") { DefaultValueFactory = _ => 60 };
         var oldPath = new Option<bool>("--old-path") { Description = "Serve as before this branch: render on the request, one whole-body write" };
+        var getState = new Option<bool>("--get-state") { Description = "Also time the operator API's GET_STATE answer for the snapshot: its JSON (node tree, as served) and the protobuf made from that JSON (as the protobuf bridge does)" };
         var cmd = new Command("render-state", "CPU time of rendering /state (MesosStateCache) for a synthetic snapshot, cold and incremental")
-        { agents, tasks, frameworks, rounds, changes, serve, serveSeconds, oldPath };
+        { agents, tasks, frameworks, rounds, changes, serve, serveSeconds, oldPath, getState };
         cmd.SetAction((r, _) =>
         {
             var (a, t, f, n, c) = (r.GetValue(agents), r.GetValue(tasks), r.GetValue(frameworks), r.GetValue(rounds), r.GetValue(changes));
@@ -71,6 +72,15 @@ internal static class BenchRenderStateCommand
             if (renders.Count > 0)
                 Console.WriteLine($"incremental, median of {renders.Count}: render {F(Median(renders.Select(x => x.C)))} ms CPU, gzip {F(Median(renders.Select(x => x.GC)))} ms CPU " +
                                   $"(wall {F(Median(renders.Select(x => x.W)))} / {F(Median(renders.Select(x => x.GW)))} ms)");
+            if (r.GetValue(getState))
+            {
+                var (json, jw, jc) = Measure(() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new System.Text.Json.Nodes.JsonObject
+                    { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(state, null) }));
+                Console.WriteLine($"GET_STATE JSON (node tree, serialized): {F(jw)} ms wall / {F(jc)} ms CPU, {json.Length / 1e6:F1} MB");
+                var (pb, pw, pc) = Measure(() => ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!,
+                    System.Text.Encoding.UTF8.GetString(json)));
+                Console.WriteLine($"GET_STATE protobuf (from that JSON, as the bridge): {F(pw)} ms wall / {F(pc)} ms CPU, {pb.Length / 1e6:F1} MB");
+            }
             var port = r.GetValue(serve);
             return port <= 0 ? System.Threading.Tasks.Task.FromResult(0) : Serve(state, port, r.GetValue(serveSeconds), c, r.GetValue(oldPath), random);
         });

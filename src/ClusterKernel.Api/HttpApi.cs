@@ -58,35 +58,26 @@ public static class HttpApi
             ? Results.Json(new { healthy = false, message = why }, json, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new { healthy = true }, json));
 
-        var stateCache = new MesosStateCache();
-        // The rendered /state is kept while it is polled and let go a minute after the last read (as the master's snapshot board).
-        var stateCacheTrim = new Timer(_ => stateCache.DropIfIdle(DateTime.UtcNow - ClusterKernel.Master.ClusterStateBoard.ReaderWindow), null,
-            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
-        app.Lifetime.ApplicationStopping.Register(() => stateCacheTrim.Dispose());
         var stateBoard = ClusterKernel.Master.ClusterStateBoard.For(system);
+        // Rendered once per snapshot, incrementally, and in the background while /state is read (MesosStateEndpoint): at
+        // 100,000 tasks a full rendering costs a second of CPU.
+        var stateEndpoint = new MesosStateEndpoint(stateBoard.Peek, () => stateBoard.ReadersActive(DateTimeOffset.UtcNow));
+        // The rendered /state is kept while it is polled and let go a minute after the last read (as the master's snapshot board).
+        var stateCacheTrim = new Timer(_ => stateEndpoint.DropIfIdle(DateTime.UtcNow - ClusterKernel.Master.ClusterStateBoard.ReaderWindow), null,
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        app.Lifetime.ApplicationStopping.Register(() => { stateCacheTrim.Dispose(); stateEndpoint.Dispose(); });
         // Takes HttpRequest, not HttpContext: a Task<IResult>(HttpContext) method binds to RequestDelegate and its result is dropped.
         async Task<IResult> State(HttpRequest request)
         {
             // The snapshot the master of this process last published, without queueing behind scheduling traffic in its mailbox;
             // an Ask when there is none (master elsewhere, or no reader lately).
             var state = stateBoard.TryRead(DateTimeOffset.UtcNow) ?? await master.Ask<ClusterState>(GetClusterState.Instance, timeout);
-            // Rendered once per snapshot and incrementally (MesosStateCache): at 100,000 tasks a full rendering costs a second of CPU.
             var leader = await LeaderName(request);
-            using var lease = stateCache.Rent(state, leader);
-            var rendered = lease.State;
-            var response = request.HttpContext.Response;
-            response.Headers.Vary = "Accept-Encoding";
-            response.ContentType = "application/json; charset=utf-8";
             // gzip when asked, as Mesos' libprocess does for large bodies: 46 MB of JSON at 100,000 tasks is a few MB compressed.
-            ReadOnlyMemory<byte> body = rendered.Body.AsMemory(0, rendered.Length);
-            if (AcceptsGzip(request))
-            {
-                response.Headers.ContentEncoding = "gzip";
-                body = stateCache.Gzip(rendered).Bytes;
-            }
-            response.ContentLength = body.Length;
+            var gzip = AcceptsGzip(request);
+            using var lease = stateEndpoint.Pick(state, leader, gzip);
             // Written here, not by a returned result: the lease must outlive the write.
-            await response.Body.WriteAsync(body, request.HttpContext.RequestAborted);
+            await stateEndpoint.WriteAsync(request.HttpContext.Response, lease, gzip, request.HttpContext.RequestAborted);
             return Results.Empty;
         }
         // Mesos' "leader": the master whose singleton answered (not this node unless it leads), so that every master names the same one.

@@ -12,7 +12,11 @@ namespace ClusterKernel.Api;
 /// </summary>
 public sealed class MesosStateCache
 {
+    // _gate guards the fields (held briefly); _renderGate serialises renderings and _gzipGate gzip builds, so a request served
+    // from the last rendering never waits behind a rendering or compression in progress.
     private readonly object _gate = new();
+    private readonly object _renderGate = new();
+    private readonly object _gzipGate = new();
     private RenderedState? _last;
     private GzipState? _lastGzip;
     private readonly List<RenderedState> _retired = new();
@@ -33,47 +37,75 @@ public sealed class MesosStateCache
         }
     }
 
+    /// <summary>The last rendering made, if any.</summary>
+    public RenderedState? Last { get { lock (_gate) return _last; } }
+
     /// <summary>The rendering of <paramref name="state"/> (the cached one when it is the snapshot rendered last).</summary>
-    public RenderedState Get(ClusterState state, string? leader)
-    {
-        lock (_gate) return GetLocked(state, leader);
-    }
+    public RenderedState Get(ClusterState state, string? leader) => Render(state, leader, lease: false);
 
     /// <summary>As <see cref="Get"/>, holding the rendering's body until the lease is disposed (while a response sends it):
     /// bodies of renderings no longer needed are reused for later ones.</summary>
-    public Lease Rent(ClusterState state, string? leader)
+    public Lease Rent(ClusterState state, string? leader) => new(this, Render(state, leader, lease: true));
+
+    /// <summary>A lease of the last rendering when <paramref name="acceptable"/> says it will do (e.g. a snapshot at most a
+    /// second older than the newest one), without waiting for any rendering in progress; null otherwise.</summary>
+    public Lease? TryRentLast(Func<RenderedState, bool> acceptable)
     {
         lock (_gate)
         {
-            var r = GetLocked(state, leader);
-            r.InFlight++;
-            return new Lease(this, r);
+            if (_last is not { } last || !acceptable(last)) return null;
+            _lastUse = DateTime.UtcNow;
+            last.InFlight++;
+            return new Lease(this, last);
         }
     }
 
-    private RenderedState GetLocked(ClusterState state, string? leader)
+    private RenderedState Render(ClusterState state, string? leader, bool lease)
+    {
+        lock (_gate)
+            if (Hit(state, leader, lease) is { } hit) return hit;
+        // One rendering at a time: concurrent requests for a new snapshot wait for it instead of rendering it twice.
+        lock (_renderGate)
+        {
+            RenderedState? previous;
+            byte[]? spareBody = null;
+            Dictionary<object, (int, int)>? spareIndex = null;
+            lock (_gate)
+            {
+                if (Hit(state, leader, lease) is { } hit) return hit;
+                previous = _last;
+                // A retired rendering's body can be written over once no response sends it and the gzip cache does not compare
+                // against it. (The last rendering is never a spare: it is the one copied from.)
+                for (var i = 0; i < _retired.Count; i++)
+                {
+                    var r = _retired[i];
+                    if (r.InFlight > 0 || ReferenceEquals(r, _lastGzip?.Source)) continue;
+                    _retired.RemoveAt(i);
+                    spareBody = r.Body;
+                    spareIndex = r.Index;
+                    spareIndex.Clear();
+                    break;
+                }
+            }
+            var rendered = MesosStateWriter.Render(state, leader, previous, spareBody, spareIndex);
+            lock (_gate)
+            {
+                if (_last is not null) _retired.Add(_last);
+                // Two are enough to find one not being sent nor compared against by the gzip cache; each holds a body's worth of memory.
+                while (_retired.Count > 2) _retired.RemoveAt(0);
+                _last = rendered;
+                if (lease) rendered.InFlight++;
+                return rendered;
+            }
+        }
+    }
+
+    private RenderedState? Hit(ClusterState state, string? leader, bool lease)
     {
         _lastUse = DateTime.UtcNow;
-        // One rendering at a time: concurrent requests for a new snapshot wait for it instead of rendering it twice.
-        if (_last is { } last && ReferenceEquals(last.State, state) && last.Leader == leader) return last;
-        byte[]? spareBody = null;
-        Dictionary<object, (int, int)>? spareIndex = null;
-        // A retired rendering's body can be written over once no response sends it and the gzip cache does not compare against it.
-        for (var i = 0; i < _retired.Count; i++)
-        {
-            var r = _retired[i];
-            if (r.InFlight > 0 || ReferenceEquals(r, _lastGzip?.Source)) continue;
-            _retired.RemoveAt(i);
-            spareBody = r.Body;
-            spareIndex = r.Index;
-            spareIndex.Clear();
-            break;
-        }
-        var rendered = MesosStateWriter.Render(state, leader, _last, spareBody, spareIndex);
-        if (_last is not null) _retired.Add(_last);
-        // Two are enough to find one not being sent nor compared against by the gzip cache; each holds a body's worth of memory.
-        while (_retired.Count > 2) _retired.RemoveAt(0);
-        return _last = rendered;
+        if (_last is not { } last || !ReferenceEquals(last.State, state) || last.Leader != leader) return null;
+        if (lease) last.InFlight++;
+        return last;
     }
 
     private void Return(RenderedState r)
@@ -88,14 +120,26 @@ public sealed class MesosStateCache
         public void Dispose() => cache.Return(State);
     }
 
-    /// <summary>The gzip (RFC 1952) form of <paramref name="rendered"/>, built from the previous one's unchanged pieces.</summary>
+    /// <summary>The gzip (RFC 1952) form of <paramref name="rendered"/> (which the caller holds: leased, or just rendered),
+    /// built from the previous one's unchanged pieces.</summary>
     public GzipBody Gzip(RenderedState rendered)
     {
+        GzipState? previous;
         lock (_gate)
         {
             if (_lastGzip is { } last && ReferenceEquals(last.Source, rendered)) return last.Body;
-            _lastGzip = GzipState.Build(rendered, _lastGzip);
-            return _lastGzip.Body;
+        }
+        lock (_gzipGate)
+        {
+            lock (_gate)
+            {
+                if (_lastGzip is { } last && ReferenceEquals(last.Source, rendered)) return last.Body;
+                previous = _lastGzip;
+            }
+            // Reads the previous gzip's source body: that rendering is kept from reuse while it is _lastGzip's source.
+            var built = GzipState.Build(rendered, previous);
+            lock (_gate) _lastGzip = built;
+            return built.Body;
         }
     }
 

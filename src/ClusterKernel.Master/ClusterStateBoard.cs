@@ -36,6 +36,12 @@ public sealed class ClusterStateBoard
         lock (_gate) if (ReferenceEquals(_owner, owner)) { _owner = null; _latest = null; }
     }
 
+    /// <summary>The latest published state (null when none), not counting as a read: for renderers working ahead of readers.</summary>
+    public ClusterState? Peek()
+    {
+        lock (_gate) return _latest;
+    }
+
     /// <summary>The latest published state, or null when there is none or readers were away (so the master was not publishing
     /// and the state may be old): then ask the master. Either way this counts as a read.</summary>
     public ClusterState? TryRead(DateTimeOffset now)

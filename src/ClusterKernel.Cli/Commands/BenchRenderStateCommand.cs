@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -22,8 +25,12 @@ internal static class BenchRenderStateCommand
         var frameworks = new Option<int>("--frameworks") { DefaultValueFactory = _ => 10 };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 10 };
         var changes = new Option<int>("--changes") { Description = "Tasks changed between two renderings", DefaultValueFactory = _ => 10000 };
+        var serve = new Option<int>("--serve") { Description = "Then serve the snapshot as GET /state on 127.0.0.1:PORT for --serve-seconds, publishing a new snapshot (--changes tasks changed) every 250 ms, so curl can time the HTTP path", DefaultValueFactory = _ => 0 };
+        var serveSeconds = new Option<int>("--serve-seconds") { DefaultValueFactory = _ => 60 };
+        var oldPath = new Option<bool>("--old-path") { Description = "Serve as before this branch: render on the request, one whole-body write" };
+        var getState = new Option<bool>("--get-state") { Description = "Also time the operator API's GET_STATE answer for the snapshot: its JSON (node tree, as served) and the protobuf made from that JSON (as the protobuf bridge does)" };
         var cmd = new Command("render-state", "CPU time of rendering /state (MesosStateCache) for a synthetic snapshot, cold and incremental")
-        { agents, tasks, frameworks, rounds, changes };
+        { agents, tasks, frameworks, rounds, changes, serve, serveSeconds, oldPath, getState };
         cmd.SetAction((r, _) =>
         {
             var (a, t, f, n, c) = (r.GetValue(agents), r.GetValue(tasks), r.GetValue(frameworks), r.GetValue(rounds), r.GetValue(changes));
@@ -65,9 +72,68 @@ internal static class BenchRenderStateCommand
             if (renders.Count > 0)
                 Console.WriteLine($"incremental, median of {renders.Count}: render {F(Median(renders.Select(x => x.C)))} ms CPU, gzip {F(Median(renders.Select(x => x.GC)))} ms CPU " +
                                   $"(wall {F(Median(renders.Select(x => x.W)))} / {F(Median(renders.Select(x => x.GW)))} ms)");
-            return System.Threading.Tasks.Task.FromResult(0);
+            if (r.GetValue(getState))
+            {
+                var (json, jw, jc) = Measure(() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new System.Text.Json.Nodes.JsonObject
+                    { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(state, null) }));
+                Console.WriteLine($"GET_STATE JSON (node tree, serialized): {F(jw)} ms wall / {F(jc)} ms CPU, {json.Length / 1e6:F1} MB");
+                var (pb, pw, pc) = Measure(() => ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!,
+                    System.Text.Encoding.UTF8.GetString(json)));
+                Console.WriteLine($"GET_STATE protobuf (from that JSON, as the bridge): {F(pw)} ms wall / {F(pc)} ms CPU, {pb.Length / 1e6:F1} MB");
+            }
+            var port = r.GetValue(serve);
+            return port <= 0 ? System.Threading.Tasks.Task.FromResult(0) : Serve(state, port, r.GetValue(serveSeconds), c, r.GetValue(oldPath), random);
         });
         return cmd;
+    }
+
+    /// <summary>GET /state over the synthetic snapshot, through the same endpoint code as the master's HTTP API; a new
+    /// snapshot is "published" every 250 ms (state-snapshot-max-age) while the serve lasts. Prints process CPU at the end.</summary>
+    private static async Task<int> Serve(ClusterState state, int port, int seconds, int changes, bool oldPath, Random random)
+    {
+        var latest = state;
+        var lastRead = DateTime.MinValue;
+        using var endpoint = new MesosStateEndpoint(() => Volatile.Read(ref latest), () => DateTime.UtcNow - lastRead < TimeSpan.FromSeconds(60));
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var app = builder.Build();
+        app.MapGet("/state", async (Microsoft.AspNetCore.Http.HttpContext ctx) =>
+        {
+            lastRead = DateTime.UtcNow;
+            var now = Volatile.Read(ref latest);
+            var gzip = ctx.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);
+            if (oldPath)
+            {
+                // Before: rendered on the request (under the cache's lock), then one WriteAsync of the whole body.
+                using var l = endpoint.Cache.Rent(now, "master@bench");
+                ctx.Response.ContentType = "application/json; charset=utf-8";
+                ReadOnlyMemory<byte> body = l.State.Body.AsMemory(0, l.State.Length);
+                if (gzip) { ctx.Response.Headers.ContentEncoding = "gzip"; body = endpoint.Cache.Gzip(l.State).Bytes; }
+                ctx.Response.ContentLength = body.Length;
+                await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
+                return;
+            }
+            using var lease = endpoint.Pick(now, "master@bench", gzip);
+            await endpoint.WriteAsync(ctx.Response, lease, gzip, ctx.RequestAborted);
+        });
+        await app.StartAsync();
+        Console.WriteLine($"serving GET http://127.0.0.1:{port}/state for {seconds} s ({(oldPath ? "old path" : "background rendering, sliced writes")}), a new snapshot every 250 ms");
+        var p = Process.GetCurrentProcess();
+        var cpu = p.TotalProcessorTime;
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < until)
+        {
+            await System.Threading.Tasks.Task.Delay(250);
+            // Stamped with the wall clock, as the master stamps its snapshots (the endpoint's freshness bound reads it).
+            Volatile.Write(ref latest, Change(latest, changes, random) with { Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 });
+        }
+        p.Refresh();
+        var (hits, lagging, rendered, background) = endpoint.Counts;
+        Console.WriteLine($"served {seconds} s: process CPU {(p.TotalProcessorTime - cpu).TotalSeconds:F1} s; requests: {hits} same snapshot, " +
+                          $"{lagging} a rendering ≤ {MesosStateEndpoint.MaxLag.TotalSeconds:F0} s behind, {rendered} rendered on the request; {background} background renderings");
+        await app.StopAsync();
+        return 0;
     }
 
     private static double Median(IEnumerable<double> xs) { var s = xs.OrderBy(x => x).ToArray(); return s[s.Length / 2]; }

@@ -75,14 +75,18 @@ public sealed class StatePoller : IAsyncDisposable
         {
             using var req = request();
             using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, token);
-            var body = await resp.Content.ReadAsByteArrayAsync(token);
-            // A client that asked for gzip reads the JSON too: the decompression is part of its wait.
+            // Read through and counted, not kept: this client runs in the master's process in `ck bench`, and a 46 MB array per
+            // poll (ReadAsByteArrayAsync) cost that process a large-object allocation and gen2 pressure the master would not see
+            // from a real remote client. A client that asked for gzip reads the JSON too: the decompression is part of its wait.
+            await using var raw = await resp.Content.ReadAsStreamAsync(token);
+            var counted = new CountingStream(raw);
             if (resp.Content.Headers.ContentEncoding.Contains("gzip"))
             {
-                await using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
-                await unzip.CopyToAsync(Stream.Null, token);
+                await using var unzip = new System.IO.Compression.GZipStream(counted, System.IO.Compression.CompressionMode.Decompress);
+                await unzip.CopyToAsync(Stream.Null, 1 << 16, token);
             }
-            poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, body.Length, (int)resp.StatusCode, at);
+            else await counted.CopyToAsync(Stream.Null, 1 << 16, token);
+            poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, (int)counted.Count, (int)resp.StatusCode, at);
         }
         catch (OperationCanceledException) when (!once && _cts.IsCancellationRequested) { return; }
         catch (Exception) { poll = new StatePoll(endpoint, sw.Elapsed.TotalMilliseconds, 0, 0, at); }
@@ -122,6 +126,29 @@ public sealed class StatePoller : IAsyncDisposable
             if (errors > 0) sb.Append($", {errors} failed ({string.Join(",", g.Where(p => p.Status != 200).Select(p => p.Status).Distinct())})");
         }
         return sb.Length == 0 ? "no polls" : sb.ToString();
+    }
+
+    /// <summary>A read-only pass-through that counts the bytes read.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Count { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) { var n = inner.Read(buffer, offset, count); Count += n; return n; }
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct);
+            Count += n;
+            return n;
+        }
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static double Pct(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, Math.Max(0, (int)Math.Ceiling(q * sorted.Length) - 1))];

@@ -110,6 +110,7 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         PauseFenceCommands();
         OperatorEventCommands();
         RegistrySnapshotCommands();
+        AgentAllocationCommands();
     }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -241,7 +242,8 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
             else used[report.FrameworkId] = used.GetValueOrDefault(report.FrameworkId, ResourceBag.Empty) + report.Task.Resources;
         }
         foreach (var e in _state.ExecutorsOnAgent(id)) used[e.FrameworkId] = used.GetValueOrDefault(e.FrameworkId, ResourceBag.Empty) + e.Info.Resources;
-        Allocator(a => a.AddAgent(id, info, info.Resources, used), allocate: true);
+        Allocator(a => a.AddAgent(id, info, info.Resources, used));
+        AllocateSoonForAddedAgent();
         if (!_registry.IsAvailable(id, info.Hostname)) Allocator(a => a.SetAgentAvailable(id, false));
         if (announce) PublishAgent(id, added: true);
         _log.Info("Agent {0} ({1}) registered with {2} and {3} tasks", id, info.Hostname, info.Resources, tasks.Count);

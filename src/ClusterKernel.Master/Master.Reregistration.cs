@@ -13,6 +13,7 @@ namespace ClusterKernel.Master;
 public sealed partial class Master
 {
     private readonly Dictionary<AgentId, (IActorRef Agent, int Count, long Fingerprint)> _reregistered = new();
+    private long _reregistrations, _repeatedReregistrations, _reregistrationRequiredSent; // metrics
 
     private static (int, long) Fingerprint(IReadOnlyList<TaskReport> tasks)
     {

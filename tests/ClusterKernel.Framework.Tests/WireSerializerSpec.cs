@@ -135,6 +135,7 @@ public sealed class WireSerializerSpec(ITestOutputHelper output) : Akka.TestKit.
             if (type == typeof(AgentHeartbeatAck)) return new AgentHeartbeatAck(Str(r));
             if (type == typeof(ReregisterAgent)) return new ReregisterAgent(Agent(r), List(r, 6, Report), actor ?? ActorRefs.Nobody);
             if (type == typeof(AgentRegistered)) return new AgentRegistered(Aid(r), Str(r), Num(r));
+            if (type == typeof(ReregistrationRequired)) return new ReregistrationRequired(Str(r));
             throw new ArgumentException($"no generator for {type}");
         }
 

@@ -238,4 +238,27 @@ public sealed class MasterSpec : TestKit
         Assert.Equal(TaskState.TASK_LOST, lost.State);
         Assert.Equal(Reasons.AgentRestarted, lost.Reason);
     }
+
+    [Fact]
+    public void A_retried_reregistration_is_answered_again_and_counted_apart_from_the_first()
+    {
+        var agent = CreateTestProbe();
+        var (fw, fwId, agentId, task) = RunningTask(new FrameworkInfo { Name = "pa", Capabilities = new[] { FrameworkCapabilities.PartitionAware } }, agent);
+        Sys.Stop(agent.Ref);
+        Assert.Equal(TaskState.TASK_UNREACHABLE, fw.FishForMessage<TaskStatusUpdate>(m => m.Status.TaskId == task.TaskId, Wait).Status.State);
+        var back = CreateTestProbe();
+        var reregister = new ReregisterAgent(AgentInfo() with { Id = agentId },
+            new[] { new TaskReport(fwId, task, TaskState.TASK_RUNNING, Array.Empty<TaskStatus>()) }, back.Ref);
+        _master.Tell(new AgentHeartbeat(agentId, "an-earlier-master"), back.Ref);
+        back.FishForMessage<ReregistrationRequired>(_ => true, Wait);
+        _master.Tell(reregister, back.Ref);
+        back.FishForMessage<AgentRegistered>(_ => true, Wait);
+        _master.Tell(reregister, back.Ref);
+        back.FishForMessage<AgentRegistered>(_ => true, Wait);
+
+        var m = _master.Ask<MetricsSnapshot>(GetMetrics.Instance, Wait).Result.Values;
+        Assert.Equal(1, m["master/slave_reregistrations"]);
+        Assert.Equal(1, m["master/ck/slave_reregistrations_repeated"]);
+        Assert.True(m["master/ck/reregistration_required_sent"] >= 1);
+    }
 }

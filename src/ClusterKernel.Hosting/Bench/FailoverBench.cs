@@ -209,6 +209,10 @@ public static class FailoverBench
             sb.AppendLine($"  tasks at the new master ({source}): {entries} entries, {distinct} distinct, {runningCount} RUNNING => lost {lost}, duplicated {duplicates}");
             sb.AppendLine($"  framework: resubscriptions {stats.Resubscriptions}, RUNNING from a second agent {stats.RunningOnTwoAgents}, terminal after RUNNING {stats.TerminalAfterRunning}" +
                           (stats.NonRunningUpdates.Count == 0 ? "" : "; other updates: " + string.Join(", ", stats.NonRunningUpdates.Select(kv => $"{kv.Key} x{kv.Value}"))));
+            // Wait-bound or CPU-bound: how often agents were asked to re-register and how many re-registrations were retries.
+            if (await Metrics(proxy, 10) is { } end)
+                sb.AppendLine($"  new master: re-registrations taken {end.GetValueOrDefault("master/slave_reregistrations"):F0}, retried ones answered again {end.GetValueOrDefault("master/ck/slave_reregistrations_repeated"):F0}, " +
+                              $"ReregistrationRequired sent {end.GetValueOrDefault("master/ck/reregistration_required_sent"):F0}, allocation runs {end.GetValueOrDefault("allocator/mesos/allocation_runs"):F0}");
             var wall = S(Stopwatch.GetTimestamp());
             sb.AppendLine($"  CPU from kill to the end of measuring ({wall:F1} s wall): " + string.Join(", ", cpuAfter.Select(kv => $"{kv.Key} {(kv.Value - cpuBefore.GetValueOrDefault(kv.Key)).TotalSeconds:F2} s")) + $", bench (framework + poller) {benchCpu:F2} s");
             sb.AppendLine("  re-registration curve (s after kill: agents / tasks RUNNING): " + string.Join(" ", Thin(agentCurve).Select(p => $"{p.T:F1}:{p.Agents:F0}/{p.Tasks:F0}")));

@@ -41,6 +41,8 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
         // After a failover every agent re-registers with all its tasks at once (10,000 agents / 100,000 tasks on one new master).
         [typeof(ReregisterAgent)] = "RA",
         [typeof(AgentRegistered)] = "AR",
+        // The new master's answer to each agent's probe after a failover (10,000 at once); JSON cost more than the handler.
+        [typeof(ReregistrationRequired)] = "RR",
     };
 
     public override string Manifest(object o) =>
@@ -68,6 +70,7 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
             case AgentHeartbeatAck m: w.String(m.MasterEpoch); break;
             case ReregisterAgent m: Agent(w, m.Info); List(w, m.Tasks, Report); ActorRef(w, m.Agent); break;
             case AgentRegistered m: w.String(m.AgentId.Value); w.String(m.MasterEpoch); w.Double(m.HeartbeatIntervalSeconds); break;
+            case ReregistrationRequired m: w.String(m.MasterEpoch); break;
             default: throw new ArgumentException($"{obj.GetType()} is not bound to {nameof(WireSerializer)}");
         }
         return w.ToArrayAndReturn();
@@ -95,6 +98,7 @@ public sealed class WireSerializer(ExtendedActorSystem system) : SerializerWithS
             "AHA" => new AgentHeartbeatAck(r.NonNull()),
             "RA" => new ReregisterAgent(Agent(r), List(r, Report), ActorRef(r)),
             "AR" => new AgentRegistered(new AgentId(r.NonNull()), r.NonNull(), r.Double()),
+            "RR" => new ReregistrationRequired(r.NonNull()),
             _ => throw new SerializationException($"Unknown wire manifest '{manifest}'"),
         };
         if (!r.AtEnd) throw new SerializationException($"Trailing bytes after manifest '{manifest}'");

@@ -68,7 +68,7 @@ public sealed class BenchFramework : FrameworkActor
             Place();
             // New demand that the offers in hand cannot take: ask for offers now instead of at the next interval (this also
             // clears our filters). One REVIVE until offers arrive; the master coalesces a burst of them into one cycle.
-            if (_pending.Count > 0 && !_revived) { Revive(); _revived = true; _suppressed = false; _revives++; }
+            ReviveIfWanted();
         });
         Receive<GetBenchStats>(_ => Sender.Tell(new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed,
             (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone()) { Revives = _revives }));
@@ -82,6 +82,9 @@ public sealed class BenchFramework : FrameworkActor
     }
 
     protected override void OnOfferRescinded(OfferId offerId) => _held.RemoveAll(o => o.Id == offerId);
+
+    // Offers made before a re-subscription are void (the master rescinds a disconnected framework's offers without telling it).
+    protected override void OnReregistered(FrameworkId frameworkId) { _held.Clear(); _revived = false; }
 
     /// <summary>Launches pending tasks on the offers in hand, then keeps at most the hold limit and declines the rest.</summary>
     private void Place()
@@ -120,6 +123,11 @@ public sealed class BenchFramework : FrameworkActor
         if (Done && !_suppressed) { Suppress(); _suppressed = true; }
     }
 
+    private void ReviveIfWanted()
+    {
+        if (_pending.Count > 0 && !_revived) { Revive(); _revived = true; _suppressed = false; _revives++; }
+    }
+
     private bool Done => _pending.Count == 0 && _submitted == _submittedAt.Length;
 
     private int Fit(Res offered)
@@ -136,6 +144,15 @@ public sealed class BenchFramework : FrameworkActor
         var id = status.TaskId.Value;
         if (!id.StartsWith(_prefix, StringComparison.Ordinal) || !int.TryParse(id.AsSpan(_prefix.Length), out var index) ||
             index < 0 || index >= _runningAt.Length) return;
+        if (status.State == TaskState.TASK_LOST && status.Reason == Reasons.InvalidOffers && _runningAt[index] == 0 && _startingAt[index] == 0)
+        {
+            // Launched on an offer that was no longer valid (e.g. a held one the master dropped): the task never started, so it
+            // goes back to the queue and on to the next offer, as a Mesos scheduler retries it.
+            _pending.Enqueue(index);
+            _launched--;
+            if (IsSubscribed) { Place(); ReviveIfWanted(); }
+            return;
+        }
         if (status.State == TaskState.TASK_STARTING && _startingAt[index] == 0) _startingAt[index] = Stopwatch.GetTimestamp();
         if (status.State == TaskState.TASK_RUNNING && _runningAt[index] == 0) { _runningAt[index] = Stopwatch.GetTimestamp(); _running++; }
         else if (status.State is TaskState.TASK_FAILED or TaskState.TASK_LOST or TaskState.TASK_ERROR or TaskState.TASK_DROPPED && _runningAt[index] == 0)

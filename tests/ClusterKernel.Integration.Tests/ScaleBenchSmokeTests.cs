@@ -28,6 +28,24 @@ public sealed class ScaleBenchSmokeTests(ITestOutputHelper output)
         Assert.Equal(50, result.AllocatorMetrics.GetValueOrDefault("master/slaves_connected"));
     }
 
+    /// <summary>Submissions spread over time: with offers held (launched from the hand) and without (REVIVE on new demand).</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public async Task Bench_at_a_rate_brings_every_task_to_TASK_RUNNING_holding_offers_or_reviving(int holdOffers)
+    {
+        var result = await ScaleBench.RunAsync(new ScaleBenchOptions
+        {
+            Agents = 20, Frameworks = 2, Roles = 1, Tasks = 200, Shape = "cpus:0.1;mem:32", Command = "sleep 30",
+            Duration = TimeSpan.FromSeconds(2), HoldOffers = holdOffers, MeasureMasterMemory = false,
+            DataDir = TestCluster.TempDir("bench-rate"), Timeout = TimeSpan.FromMinutes(2), Log = output.WriteLine,
+        });
+        output.WriteLine(result.Table);
+
+        Assert.Equal(200, result.Running);
+        Assert.Equal(0, result.Failed);
+    }
+
     [Fact]
     public async Task A_simulated_agent_list_gets_only_the_simulated_containerizer()
     {

@@ -68,20 +68,21 @@ public static class BenchCommands
         var rate = new Option<double>("--registrations-per-second") { Description = "Start at most this many agents per second; 0 = all at once", DefaultValueFactory = _ => 0 };
         var interval = new Option<string?>("--allocation-interval") { Description = "Master allocation interval (HOCON duration, default 1s)" };
         var recovered = new Option<string?>("--recovered-allocation-delay") { Description = "Offer recovered resources again after this delay by a cycle over their agents (HOCON duration; default off: next interval)" };
+        var holdOffers = new Option<int>("--hold-offers") { Description = "Unused offers each bench framework keeps in hand while idle, to launch new tasks at once (0 = decline all; new demand with no offer in hand REVIVEs either way)", DefaultValueFactory = _ => ScaleBenchOptions.DefaultHoldOffers };
         var noMasterMem = new Option<bool>("--no-master-memory") { Description = "Skip measuring the master alone after agents and frameworks leave" };
         var single = new Option<bool>("--single-system") { Description = "Run agents and frameworks inside the master's ActorSystem (no remoting, no serialization)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the master's registry and the agents' work dirs go (default: a new temp directory)" };
         var cmd = new Command("bench", "In-process load test: a master, simulated agents and frameworks; prints throughput, latency, allocation time, memory and /state time")
         {
-            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollWhat, pollCompare, memorySplit, hold, rate, interval, recovered, noMasterMem, single, dataDir,
+            agents, frameworks, roles, tasks, shape, command, resources, duration, timeout, pollState, pollHttp, pollWhat, pollCompare, memorySplit, hold, rate, interval, recovered, holdOffers, noMasterMem, single, dataDir,
             BenchDocker(),
             FailoverBenchCommand.Create(),
             BenchRenderStateCommand.Create(),
         };
         cmd.SetAction(async (r, ct) =>
         {
-            if (r.GetValue(agents) <= 0 || r.GetValue(frameworks) <= 0 || r.GetValue(tasks) < 0 || r.GetValue(roles) <= 0)
-            { Console.Error.WriteLine("ck: --agents, --frameworks and --roles must be positive, --tasks not negative"); return 2; }
+            if (r.GetValue(agents) <= 0 || r.GetValue(frameworks) <= 0 || r.GetValue(tasks) < 0 || r.GetValue(roles) <= 0 || r.GetValue(holdOffers) < 0)
+            { Console.Error.WriteLine("ck: --agents, --frameworks and --roles must be positive, --tasks and --hold-offers not negative"); return 2; }
             foreach (var (flag, text) in new[] { ("--shape", r.GetValue(shape)!), ("--resources", r.GetValue(resources)!) })
                 if (!ClusterKernel.Resources.Resources.TryParse(text, out _, out var err)) { Console.Error.WriteLine($"ck: {flag}: {err}"); return 2; }
             var options = new ScaleBenchOptions
@@ -92,7 +93,7 @@ public static class BenchCommands
                 PollState = r.GetValue(pollState), PollHttp = TimeSpan.FromSeconds(r.GetValue(pollHttp)), RegistrationsPerSecond = r.GetValue(rate),
                 HoldMasterAlone = TimeSpan.FromSeconds(r.GetValue(hold)),
                 PollEndpoints = r.GetValue(pollWhat)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single),
+                MeasureMasterMemory = !r.GetValue(noMasterMem), SingleSystem = r.GetValue(single), HoldOffers = r.GetValue(holdOffers),
                 DataDir = r.GetValue(dataDir) is { } dd ? Path.GetFullPath(dd) : null,
                 ExtraHocon = string.Join("\n", new[]
                 {

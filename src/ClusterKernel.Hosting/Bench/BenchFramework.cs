@@ -11,12 +11,19 @@ namespace ClusterKernel.Hosting.Bench;
 public sealed record SubmitTasks(int Count);
 public sealed record GetBenchStats { public static readonly GetBenchStats Instance = new(); }
 /// <summary>Stopwatch timestamps per task (0 = not yet); index = task number within the framework.</summary>
-public sealed record BenchStats(bool Subscribed, int Submitted, int Launched, int Running, int Failed, long[] SubmittedAt, long[] LaunchedAt, long[] StartingAt, long[] RunningAt);
+public sealed record BenchStats(bool Subscribed, int Submitted, int Launched, int Running, int Failed, long[] SubmittedAt, long[] LaunchedAt, long[] StartingAt, long[] RunningAt)
+{
+    /// <summary>REVIVE calls sent (new demand with no offer in hand that fits).</summary>
+    public int Revives { get; init; }
+}
 
 /// <summary>
-/// A framework for <c>ck bench</c>: keeps a queue of submitted tasks of one shape, packs as many as fit into each offer
-/// (one ACCEPT per offer), declines offers it cannot use, suppresses when its queue is empty and revives when tasks arrive.
-/// Status updates are acknowledged by <see cref="FrameworkActor"/>. Records submission and first TASK_RUNNING times.
+/// A framework for <c>ck bench</c>, written as a Mesos framework should be for latency: keeps a queue of submitted tasks of one
+/// shape and packs as many as fit into each offer (one ACCEPT per offer); holds up to <c>holdOffers</c> unused offers so new
+/// tasks launch at once (Aurora holds offers for minutes by default; Mesos' offer timeout is off by default) and declines the
+/// rest; when tasks arrive with no offer in hand it REVIVEs (once until offers come: the master runs one cycle for a burst);
+/// when everything is launched it declines what it holds and SUPPRESSes. Status updates are acknowledged by
+/// <see cref="FrameworkActor"/>. Records submission, ACCEPT, first TASK_STARTING and TASK_RUNNING times.
 /// </summary>
 public sealed class BenchFramework : FrameworkActor
 {
@@ -25,15 +32,17 @@ public sealed class BenchFramework : FrameworkActor
     private readonly Res _shape;
     private readonly double _cpus, _mem, _disk;
     private readonly CommandInfo _command;
+    private readonly int _holdOffers;
     private readonly long[] _submittedAt, _launchedAt, _startingAt, _runningAt;
     private readonly Queue<int> _pending = new();
-    private int _submitted, _launched, _running, _failed;
-    private bool _suppressed;
+    private readonly List<Offer> _held = new();
+    private int _submitted, _launched, _running, _failed, _revives;
+    private bool _suppressed, _revived;
 
-    public static Props Props(IActorRef master, string name, string role, int capacity, Res shape, string command) =>
-        Akka.Actor.Props.Create(() => new BenchFramework(master, name, role, capacity, shape, command));
+    public static Props Props(IActorRef master, string name, string role, int capacity, Res shape, string command, int holdOffers = 0) =>
+        Akka.Actor.Props.Create(() => new BenchFramework(master, name, role, capacity, shape, command, holdOffers));
 
-    public BenchFramework(IActorRef master, string name, string role, int capacity, Res shape, string command)
+    public BenchFramework(IActorRef master, string name, string role, int capacity, Res shape, string command, int holdOffers = 0)
         : base(new FrameworkInfo { Name = name, Roles = new[] { role }, FailoverTimeout = 3600 }, master)
     {
         _prefix = name + "-";
@@ -42,6 +51,7 @@ public sealed class BenchFramework : FrameworkActor
         _mem = shape.Scalar("mem");
         _disk = shape.Scalar("disk");
         _command = new CommandInfo { Value = command, Shell = true };
+        _holdOffers = Math.Max(0, holdOffers);
         _submittedAt = new long[capacity];
         _runningAt = new long[capacity];
         _launchedAt = new long[capacity];
@@ -54,20 +64,44 @@ public sealed class BenchFramework : FrameworkActor
                 _submittedAt[_submitted] = now;
                 _pending.Enqueue(_submitted++);
             }
-            if (_suppressed && IsSubscribed) { Revive(); _suppressed = false; }
+            if (!IsSubscribed) return;
+            Place();
+            // New demand that the offers in hand cannot take: ask for offers now instead of at the next interval (this also
+            // clears our filters). One REVIVE until offers arrive; the master coalesces a burst of them into one cycle.
+            ReviveIfWanted();
         });
         Receive<GetBenchStats>(_ => Sender.Tell(new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed,
-            (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone())));
+            (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone()) { Revives = _revives }));
     }
 
     protected override void OnResourceOffers(IReadOnlyList<Offer> offers)
     {
+        _revived = false;
+        _held.AddRange(offers);
+        Place();
+    }
+
+    protected override void OnOfferRescinded(OfferId offerId) => _held.RemoveAll(o => o.Id == offerId);
+
+    // Offers made before a re-subscription are void (the master rescinds a disconnected framework's offers without telling it).
+    protected override void OnReregistered(FrameworkId frameworkId) { _held.Clear(); _revived = false; }
+
+    /// <summary>Launches pending tasks on the offers in hand, then keeps at most the hold limit and declines the rest.</summary>
+    private void Place()
+    {
+        var used = 0;
         var unused = new List<OfferId>();
-        foreach (var offer in offers)
+        var keep = new List<Offer>();
+        foreach (var offer in _held)
         {
-            var fit = Fit(offer.Resources.Unreserved());
-            var n = Math.Min(fit, _pending.Count);
-            if (n <= 0) { unused.Add(offer.Id); continue; }
+            var n = _pending.Count == 0 ? 0 : Math.Min(Fit(offer.Resources.Unreserved()), _pending.Count);
+            if (n <= 0)
+            {
+                // An offer too small for the shape is declined even with tasks pending (a filter on those resources only).
+                if (_pending.Count > 0 || keep.Count >= _holdOffers || Done) unused.Add(offer.Id); else keep.Add(offer);
+                continue;
+            }
+            used++;
             var tasks = new List<TaskInfo>(n);
             var now = Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++)
@@ -82,9 +116,19 @@ public sealed class BenchFramework : FrameworkActor
             _launched += n;
             Launch(offer, tasks, DeclineFilters);
         }
+        if (used == 0 && unused.Count == 0) return; // nothing changed: everything in hand is kept
+        _held.Clear();
+        _held.AddRange(keep);
         if (unused.Count > 0) Decline(unused, DeclineFilters);
-        if (_pending.Count == 0 && !_suppressed && _submitted == _submittedAt.Length) { Suppress(); _suppressed = true; }
+        if (Done && !_suppressed) { Suppress(); _suppressed = true; }
     }
+
+    private void ReviveIfWanted()
+    {
+        if (_pending.Count > 0 && !_revived) { Revive(); _revived = true; _suppressed = false; _revives++; }
+    }
+
+    private bool Done => _pending.Count == 0 && _submitted == _submittedAt.Length;
 
     private int Fit(Res offered)
     {
@@ -100,6 +144,15 @@ public sealed class BenchFramework : FrameworkActor
         var id = status.TaskId.Value;
         if (!id.StartsWith(_prefix, StringComparison.Ordinal) || !int.TryParse(id.AsSpan(_prefix.Length), out var index) ||
             index < 0 || index >= _runningAt.Length) return;
+        if (status.State == TaskState.TASK_LOST && status.Reason == Reasons.InvalidOffers && _runningAt[index] == 0 && _startingAt[index] == 0)
+        {
+            // Launched on an offer that was no longer valid (e.g. a held one the master dropped): the task never started, so it
+            // goes back to the queue and on to the next offer, as a Mesos scheduler retries it.
+            _pending.Enqueue(index);
+            _launched--;
+            if (IsSubscribed) { Place(); ReviveIfWanted(); }
+            return;
+        }
         if (status.State == TaskState.TASK_STARTING && _startingAt[index] == 0) _startingAt[index] = Stopwatch.GetTimestamp();
         if (status.State == TaskState.TASK_RUNNING && _runningAt[index] == 0) { _runningAt[index] = Stopwatch.GetTimestamp(); _running++; }
         else if (status.State is TaskState.TASK_FAILED or TaskState.TASK_LOST or TaskState.TASK_ERROR or TaskState.TASK_DROPPED && _runningAt[index] == 0)

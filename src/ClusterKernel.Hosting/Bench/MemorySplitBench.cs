@@ -60,7 +60,7 @@ public static class MemorySplitBench
             var shape = Res.Parse(o.Shape);
             var share = Enumerable.Range(0, o.Frameworks).Select(i => o.Tasks / o.Frameworks + (i < o.Tasks % o.Frameworks ? 1 : 0)).ToArray();
             var frameworks = Enumerable.Range(0, o.Frameworks).Select(i => fwNode.System.ActorOf(
-                BenchFramework.Props(fwNode.MasterProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command), $"bench{i}")).ToList();
+                BenchFramework.Props(fwNode.MasterProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command, o.HoldOffers), $"bench{i}")).ToList();
             await ScaleBench.Until(async () => (await ScaleBench.Stats(frameworks)).All(s => s.Subscribed), TimeSpan.FromSeconds(60), "frameworks subscribed");
             await Measure($"+ {o.Frameworks} frameworks");
 

@@ -43,6 +43,9 @@ public sealed record ScaleBenchOptions
     public Action<string>? Log { get; init; }
     /// <summary>Agents and frameworks in the master's own ActorSystem: no remoting, no serialization (isolates the master's own cost).</summary>
     public bool SingleSystem { get; init; }
+    /// <summary>Unused offers each bench framework keeps in hand while it has nothing to launch (<see cref="BenchFramework"/>); 0 = decline them all.</summary>
+    public int HoldOffers { get; init; } = DefaultHoldOffers;
+    public const int DefaultHoldOffers = 100;
 }
 
 public sealed record ScaleBenchResult(
@@ -63,6 +66,8 @@ public sealed record ScaleBenchResult(
     public (double P50, double P99) OfferWaitMs { get; init; } = (double.NaN, double.NaN);
     public (double P50, double P99) AcceptToStartingMs { get; init; } = (double.NaN, double.NaN);
     public (double P50, double P99) StartingToRunningMs { get; init; } = (double.NaN, double.NaN);
+    /// <summary>REVIVE calls the bench frameworks sent (new demand with no usable offer in hand).</summary>
+    public int Revives { get; init; }
 }
 
 /// <summary>
@@ -120,7 +125,7 @@ public static class ScaleBench
         var frameworks = new List<IActorRef>();
         var share = Enumerable.Range(0, o.Frameworks).Select(i => o.Tasks / o.Frameworks + (i < o.Tasks % o.Frameworks ? 1 : 0)).ToArray();
         for (var i = 0; i < o.Frameworks; i++)
-            frameworks.Add(fwSystem.ActorOf(BenchFramework.Props(fwProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command), $"bench{i}"));
+            frameworks.Add(fwSystem.ActorOf(BenchFramework.Props(fwProxy, $"bench{i}", $"bench-{i % Math.Max(1, o.Roles)}", share[i], shape, o.Command, o.HoldOffers), $"bench{i}"));
         await Until(async () => (await Stats(frameworks)).All(s => s.Subscribed), TimeSpan.FromSeconds(60), "frameworks subscribed");
         Log($"{o.Frameworks} frameworks subscribed");
 
@@ -209,6 +214,7 @@ public static class ScaleBench
         // Throughput and latency from the per-task timestamps.
         var summary = Summarise(stats, start);
         var failed = stats.Sum(s => s.Failed);
+        var revives = stats.Sum(s => s.Revives);
         stats = Array.Empty<BenchStats>(); // the timestamps must not count as the master's memory below
         Log($"{summary.Running}/{o.Tasks} running after {summary.RunSeconds:F1} s; TASK_RUNNING per second: {summary.PerSecond}");
 
@@ -262,6 +268,7 @@ public static class ScaleBench
         {
             HttpPolls = httpPoller?.Polls ?? Array.Empty<StatePoll>(), HttpAfter = httpAfter,
             OfferWaitMs = summary.OfferWait, AcceptToStartingMs = summary.AcceptToStarting, StartingToRunningMs = summary.StartingToRunning,
+            Revives = revives,
         };
         return result with { Table = Render(result, o) };
     }
@@ -358,6 +365,7 @@ public static class ScaleBench
             ("tasks/s slowest 10 s window", F(r.SlowestWindowTasksPerSecond, "F0")),
             ("latency submit->RUNNING p50 / p99 / max", $"{F(r.LatencyP50Ms, "F0")} / {F(r.LatencyP99Ms, "F0")} / {F(r.LatencyMaxMs, "F0")} ms"),
             ("  offer wait: submit->ACCEPT sent p50 / p99", $"{F(r.OfferWaitMs.P50, "F0")} / {F(r.OfferWaitMs.P99, "F0")} ms"),
+            ("  frameworks: offers held when idle (each) / REVIVEs sent", $"{o.HoldOffers} / {r.Revives}"),
             ("  launch: ACCEPT->STARTING seen p50 / p99", $"{F(r.AcceptToStartingMs.P50, "F0")} / {F(r.AcceptToStartingMs.P99, "F0")} ms"),
             ("  STARTING->RUNNING seen p50 / p99", $"{F(r.StartingToRunningMs.P50, "F0")} / {F(r.StartingToRunningMs.P99, "F0")} ms"),
             ("allocation_run_ms p50 / p99 / mean (runs)", $"{F(A("allocator/mesos/allocation_run_ms/p50"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/p99"), "F2")} / {F(A("allocator/mesos/allocation_run_ms/mean"), "F2")} ({A("allocator/mesos/allocation_runs"):F0})"),

@@ -108,7 +108,8 @@ public sealed class LeaderLease : IExtension
         var ct = _stop.Token;
         while (!ct.IsCancellationRequested)
         {
-            try { await Step(ct); }
+            var wait = _settings.RenewInterval;
+            try { await Step(ct); wait = NextWait(); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
             {
@@ -118,8 +119,23 @@ public sealed class LeaderLease : IExtension
                 lock (_gate) { first = _lastError != error; _lastError = error; }
                 if (first) _log.Warning("Leader lease: {0} call failed ({1}); retrying every {2} s", _store!.Provider, error, _settings.RenewInterval.TotalSeconds);
             }
-            try { await _wake.WaitAsync(_settings.RenewInterval, ct); }
+            try { await _wake.WaitAsync(wait, ct); }
             catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>
+    /// A master waiting for the lease reads again the moment the rule lets it take the row, not at the next beat: after a
+    /// failover the new master would otherwise offer up to a renew-interval later than it may.
+    /// </summary>
+    private TimeSpan NextWait()
+    {
+        var min = TimeSpan.FromMilliseconds(10);
+        lock (_gate)
+        {
+            if (!_wanted || _held || _rule.TakeableAt is not { } at) return _settings.RenewInterval;
+            var until = at - Now();
+            return until < min ? min : until < _settings.RenewInterval ? until : _settings.RenewInterval;
         }
     }
 

@@ -38,6 +38,17 @@ public sealed partial class Master
         _log.Warning("Master {0} holds no valid leader lease ({1}): ACCEPT of {2} offer(s) refused", _epoch, _lease.Describe(), offerIds.Count);
     }
 
+    /// <summary>
+    /// Offers were held back for want of the lease and it is valid now: allocate at once rather than at the next interval (after a
+    /// failover the new master's first offers came up to an allocation interval after it took the lease).
+    /// </summary>
+    private void LeaseCameBack()
+    {
+        if (!_leaseFenced || !_lease!.IsValid) return;
+        LeaseFenced();
+        Allocator(_ => { }, allocate: true);
+    }
+
     /// <summary>True while offers must be held back for want of a valid lease (or, with no lease, after a pause).</summary>
     private bool LeaseFenced()
     {

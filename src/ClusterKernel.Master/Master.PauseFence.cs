@@ -24,8 +24,14 @@ public sealed partial class Master
         public static readonly PauseTick Instance = new();
     }
 
-    // With a leader lease the lease judges pauses (Master.Lease.cs): the tick then only keeps its bookkeeping, without the warning.
-    private void PauseFenceCommands() => Command<PauseTick>(_ => { if (_lease is not { Enabled: true }) OfferFenced(); _lastPauseTickMs = Environment.TickCount64; });
+    // With a leader lease the lease judges pauses (Master.Lease.cs): the tick then only keeps its bookkeeping, without the warning,
+    // and looks whether a lease the master waited for has come.
+    private void PauseFenceCommands() => Command<PauseTick>(_ =>
+    {
+        if (_lease is not { Enabled: true }) OfferFenced();
+        else LeaseCameBack();
+        _lastPauseTickMs = Environment.TickCount64;
+    });
 
     /// <summary>From recovery on: recovery itself may take seconds and is no pause.</summary>
     private void StartPauseFence()

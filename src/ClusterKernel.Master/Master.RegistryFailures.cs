@@ -18,7 +18,12 @@ public sealed partial class Master
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        var reason = RegistryDown(cause);
+        // A stale leader (frozen or cut off, already replaced) loses every write that collides with the new leader's: the caller
+        // must not read it as an outage to wait out. The master stops and, recovering, sees the other master's changes.
+        var reason = RegistryHealth.IsWriteConflict(cause)
+            ? $"another master wrote the registry ({RegistryHealth.Describe(Context.System, JournalPluginId)}) at the same position (event {sequenceNr}): " +
+              "this master is no longer the leader; the change was not applied, retry with the current leader"
+            : RegistryDown(cause);
         RegistryHealth.Get(Context.System).Failed(reason);
         // The journal replies with the command's sender: answer it now instead of letting its ask time out.
         if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))

@@ -74,6 +74,18 @@ public sealed class RegistryHealth : IExtension
         return e is AggregateException a && a.InnerExceptions.Any(IsDatabaseOutage);
     }
 
+    /// <summary>
+    /// Whether a write lost to another master's write at the same registry position (the journal's unique (persistence_id,
+    /// sequence_number): PostgreSQL 23505, SQLite "UNIQUE constraint failed"): a stale leader writing beside the new one.
+    /// </summary>
+    public static bool IsWriteConflict(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is System.Data.Common.DbException db && (db.SqlState == "23505" || db.Message.Contains("UNIQUE constraint failed", StringComparison.Ordinal)))
+                return true;
+        return e is AggregateException a && a.InnerExceptions.Any(IsWriteConflict);
+    }
+
     public static string FirstLine(Exception e)
     {
         var root = e;

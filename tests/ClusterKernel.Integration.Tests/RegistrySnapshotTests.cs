@@ -28,7 +28,7 @@ public sealed class RegistrySnapshotTests
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private static Config SystemConfig(string dataDir, string? postgres) =>
+    internal static Config SystemConfig(string dataDir, string? postgres) =>
         ConfigurationFactory.ParseString("akka.actor.provider = local\nakka.loglevel = INFO")
             .WithFallback(NodeConfig.Build(new NodeOptions { Master = true, Port = 0, DataDir = dataDir, PostgresConnection = postgres }));
 
@@ -80,7 +80,7 @@ public sealed class RegistrySnapshotTests
         try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
     }
 
-    private static AgentInfo Info(int i) => new() { Hostname = $"host-{i}", Resources = Res.Parse("cpus:1;mem:128") };
+    internal static AgentInfo Info(int i) => new() { Hostname = $"host-{i}", Resources = Res.Parse("cpus:1;mem:128") };
 
     private static async Task<AgentId> Register(ActorSystem system, IActorRef master, int i)
     {
@@ -109,7 +109,7 @@ public sealed class RegistrySnapshotTests
         return s.Metadata.SequenceNr;
     }
 
-    private static async Task AwaitLog(Inbox logs, string contains)
+    internal static async Task AwaitLog(Inbox logs, string contains)
     {
         while (true)
             if (await logs.ReceiveAsync(Timeout) is Info info && info.Message.ToString()!.Contains(contains)) return;

@@ -180,6 +180,21 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     [Fact]
+    public async Task Get_state_answers_the_mapped_node_tree_byte_for_byte_cached_and_gzip()
+    {
+        var expected = new JsonObject { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(MesosStateJsonSpec.SampleState(), Maintenance) }.ToJsonString();
+        Assert.Equal((HttpStatusCode.OK, expected), await Send(HttpMethod.Post, OperatorApi.Path, """{"type":"GET_STATE"}"""));
+        Assert.Equal((HttpStatusCode.OK, expected), await Send(HttpMethod.Post, OperatorApi.Path, """{"type":"GET_STATE"}"""));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new StringContent("""{"type":"GET_STATE"}""", Encoding.UTF8, "application/json") };
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await _http.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        await using var z = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        Assert.Equal(expected, await new StreamReader(z, Encoding.UTF8).ReadToEndAsync());
+    }
+
+    [Fact]
     public async Task Get_state_holds_agents_frameworks_tasks_and_executors()
     {
         var s = await CallOk("GET_STATE");

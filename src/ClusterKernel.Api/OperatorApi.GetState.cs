@@ -15,7 +15,7 @@ public static partial class OperatorApi
         private MesosStateEndpoint? _getState;
         private ClusterStateBoard? _board;
         private readonly object _protobufGate = new();
-        private (RenderedState Source, byte[] Bytes)? _protobuf;
+        private GetStateProtobuf? _protobuf;
 
         /// <summary>
         /// GET_STATE as /state: rendered once per published snapshot (and maintenance view), incrementally, in the background
@@ -45,15 +45,15 @@ public static partial class OperatorApi
             return new CachedGetState(this, _getState!.Pick(state, variant, gzip), gzip, protobuf);
         }
 
-        /// <summary>The v1 Response protobuf of a GET_STATE rendering, made once per rendering.</summary>
+        /// <summary>The v1 Response protobuf of a GET_STATE rendering, made once per rendering from the previous one's
+        /// unchanged elements (<see cref="GetStateProtobuf"/>).</summary>
         private byte[] Protobuf(RenderedState rendered)
         {
             lock (_protobufGate)
             {
                 if (_protobuf is { } p && ReferenceEquals(p.Source, rendered)) return p.Bytes;
-                var bytes = ProtobufBridge.Encode(ProtobufBridge.Operator.Response!, Encoding.UTF8.GetString(rendered.Body, 0, rendered.Length));
-                _protobuf = (rendered, bytes);
-                return bytes;
+                _protobuf = GetStateProtobuf.Build(rendered, _protobuf);
+                return _protobuf.Bytes;
             }
         }
 

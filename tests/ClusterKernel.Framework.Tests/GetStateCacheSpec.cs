@@ -78,6 +78,30 @@ public sealed class GetStateCacheSpec
     }
 
     [Fact]
+    public void Protobuf_built_per_element_equals_the_bridge_encoding_of_the_whole_answer_after_changes()
+    {
+        static byte[] Bridge(ClusterState s, MaintenanceView? m) =>
+            ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!, Fresh(s, m));
+        var cache = GetStateWriter.Cache();
+        var state = Big(300);
+        var first = ClusterKernel.Api.Protobuf.GetStateProtobuf.Build(cache.Get(state, GetStateWriter.Variant(None)), null);
+        Assert.Equal(Bridge(state, None), first.Bytes);
+
+        var tasks = state.Tasks.ToArray();
+        tasks[5] = tasks[5] with { State = TaskState.TASK_KILLED };
+        tasks[9] = tasks[9] with { State = TaskState.TASK_UNREACHABLE };
+        var next = state with { Tasks = tasks };
+        var second = ClusterKernel.Api.Protobuf.GetStateProtobuf.Build(cache.Get(next, GetStateWriter.Variant(None)), first);
+        Assert.Equal(Bridge(next, None), second.Bytes);
+        Assert.Equal(2, second.Encoded);
+
+        var drained = new MaintenanceView(Array.Empty<string>(), Array.Empty<AgentId>(), new[] { new AgentId("agent-2") }, Array.Empty<AgentId>());
+        var third = ClusterKernel.Api.Protobuf.GetStateProtobuf.Build(cache.Get(next, GetStateWriter.Variant(drained)), second);
+        Assert.Equal(Bridge(next, drained), third.Bytes);
+        Assert.Equal(next.Agents.Count, third.Encoded);
+    }
+
+    [Fact]
     public void Gzip_form_of_get_state_decompresses_to_the_answer()
     {
         var cache = GetStateWriter.Cache();

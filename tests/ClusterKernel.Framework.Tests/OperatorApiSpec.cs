@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -192,6 +193,23 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
         Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
         await using var z = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
         Assert.Equal(expected, await new StreamReader(z, Encoding.UTF8).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Get_state_in_protobuf_is_the_bridge_encoding_of_the_json_answer()
+    {
+        var expected = ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!,
+            new JsonObject { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(MesosStateJsonSpec.SampleState(), Maintenance) }.ToJsonString());
+        var call = new Mesos.V1.Master.Call { Type = Mesos.V1.Master.Call.Types.Type.GetState }.ToByteArray();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new ByteArrayContent(call) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+            using var response = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/x-protobuf", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
+        }
     }
 
     [Fact]

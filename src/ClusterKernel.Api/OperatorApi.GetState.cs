@@ -34,15 +34,43 @@ public static partial class OperatorApi
             stopping.Register(() => { trim.Dispose(); endpoint.Dispose(); });
         }
 
+        private MaintenanceView? _lastMaintenance;
+
+        /// <summary>How long GET_STATE waits for the master's maintenance view before answering with the last one it got.</summary>
+        private static readonly TimeSpan MaintenanceWait = TimeSpan.FromSeconds(1);
+
+        /// <summary>An operator change through this API: the next GET_STATE waits for the master's maintenance view.</summary>
+        internal void ForgetMaintenance() => Volatile.Write(ref _lastMaintenance, null);
+
         private async Task<IResult> GetState(HttpRequest request)
         {
             var maintenance = Maintenance();
             // The snapshot the master last published (as /state), without queueing behind scheduling in its mailbox.
-            var state = _board!.TryRead(DateTimeOffset.UtcNow) ?? await State();
-            var variant = GetStateWriter.Variant(await maintenance);
+            var published = _board!.TryRead(DateTimeOffset.UtcNow);
+            var state = published ?? await State();
+            var variant = GetStateWriter.Variant(await MaintenanceFor(maintenance, published is not null));
             var protobuf = request.HttpContext.Items.ContainsKey(ProtobufBridge.AnswersProtobuf);
             var gzip = !protobuf && HttpApi.AcceptsGzip(request);
             return new CachedGetState(this, _getState!.Pick(state, variant, gzip), gzip, protobuf);
+        }
+
+        /// <summary>
+        /// The maintenance view for a GET_STATE: the master's answer, or — when the snapshot came from the board and the
+        /// master (busy scheduling) has not answered within <see cref="MaintenanceWait"/> — the last view it gave, so that a
+        /// poll does not time out behind a burst in the mailbox as an Ask would (a 503 after 5 s). Maintenance changes made
+        /// through this API clear that fallback first (<see cref="ForgetMaintenance"/>).
+        /// </summary>
+        private async Task<MaintenanceView> MaintenanceFor(Task<MaintenanceView> ask, bool published)
+        {
+            if (published && Volatile.Read(ref _lastMaintenance) is { } last
+                && await Task.WhenAny(ask, Task.Delay(MaintenanceWait)) != ask)
+            {
+                _ = ask.ContinueWith(t => { if (t.IsCompletedSuccessfully) Volatile.Write(ref _lastMaintenance, t.Result); }, TaskScheduler.Default);
+                return last;
+            }
+            var m = await ask;
+            Volatile.Write(ref _lastMaintenance, m);
+            return m;
         }
 
         /// <summary>The v1 Response protobuf of a GET_STATE rendering, made once per rendering from the previous one's

@@ -93,7 +93,9 @@ public static partial class OperatorApi
         /// <summary>An operator change: 200 with an empty body when the master applied it, 400 {"message"} when it refused.</summary>
         public async Task<IResult> Change(object message)
         {
+            ForgetMaintenance();
             var r = await Ask<OperatorResult>(message);
+            ForgetMaintenance(); // also a view asked for while the change was on its way
             return r.Ok ? Results.Ok() : Error(400, r.Error ?? "refused");
         }
 
@@ -269,6 +271,7 @@ public static partial class OperatorApi
         /// </summary>
         private async Task<IResult> UpdateSchedule(JsonNode schedule)
         {
+            ForgetMaintenance();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
             var down = OperatorJson.StartedHostnames(schedule, now);
             if (down.Any(string.IsNullOrWhiteSpace)) return Error(400, "every machine_id needs a hostname");

@@ -144,7 +144,7 @@ public static class HttpApi
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } p ? p : "error";
 
-    private static bool AcceptsGzip(HttpRequest request)
+    internal static bool AcceptsGzip(HttpRequest request)
     {
         foreach (var value in request.Headers.AcceptEncoding)
             foreach (var coding in (value ?? "").Split(','))

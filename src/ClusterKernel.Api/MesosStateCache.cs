@@ -12,6 +12,18 @@ namespace ClusterKernel.Api;
 /// </summary>
 public sealed class MesosStateCache
 {
+    /// <summary>Renders a snapshot, copying what it can from <c>previous</c>, into a spare body and index when given.</summary>
+    internal delegate RenderedState Renderer(ClusterState state, string? leader, RenderedState? previous, byte[]? spareBody,
+        Dictionary<object, (int Offset, int Length)>? spareIndex);
+
+    private readonly Renderer _render;
+
+    /// <summary>A cache of /state renderings.</summary>
+    public MesosStateCache() : this(MesosStateWriter.Render) { }
+
+    /// <summary>A cache of another rendering made the same way (GET_STATE: <see cref="GetStateWriter.Cache"/>).</summary>
+    internal MesosStateCache(Renderer render) => _render = render;
+
     // _gate guards the fields (held briefly); _renderGate serialises renderings and _gzipGate gzip builds, so a request served
     // from the last rendering never waits behind a rendering or compression in progress.
     private readonly object _gate = new();
@@ -87,7 +99,7 @@ public sealed class MesosStateCache
                     break;
                 }
             }
-            var rendered = MesosStateWriter.Render(state, leader, previous, spareBody, spareIndex);
+            var rendered = _render(state, leader, previous, spareBody, spareIndex);
             lock (_gate)
             {
                 if (_last is not null) _retired.Add(_last);

@@ -27,7 +27,7 @@ public sealed class MesosStateEndpoint : IDisposable
     /// instead of the whole body (46 MB at 100,000 tasks), and flushing each lets the socket drain meanwhile.</summary>
     internal const int Slice = 256 * 1024;
 
-    private readonly MesosStateCache _cache = new();
+    private readonly MesosStateCache _cache;
     private readonly Func<ClusterState?> _newest;
     private readonly Func<bool> _readersActive;
     private readonly Timer? _timer;
@@ -42,8 +42,11 @@ public sealed class MesosStateEndpoint : IDisposable
     /// <param name="newest">The newest published snapshot without counting as a read (null when none).</param>
     /// <param name="readersActive">Whether /state was read lately (renders in the background only then).</param>
     /// <param name="background">False in tests that drive <see cref="RenderNewest"/> themselves.</param>
-    public MesosStateEndpoint(Func<ClusterState?> newest, Func<bool> readersActive, bool background = true)
+    /// <param name="cache">What is rendered: /state by default, GET_STATE with <see cref="GetStateWriter.Cache"/> (its "leader"
+    /// is then the maintenance variant).</param>
+    public MesosStateEndpoint(Func<ClusterState?> newest, Func<bool> readersActive, bool background = true, MesosStateCache? cache = null)
     {
+        _cache = cache ?? new MesosStateCache();
         _newest = newest;
         _readersActive = readersActive;
         if (background) _timer = new Timer(_ => Tick(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));

@@ -144,7 +144,9 @@ public static class MesosStateWriter
     }
 }
 
-/// <summary>One rendering of /state: the UTF-8 body and where each element's bytes lie in it (by element reference).</summary>
+/// <summary>One rendering of /state (or of GET_STATE, <see cref="GetStateWriter"/>): the UTF-8 body and where each element's
+/// bytes lie in it (by element reference). <see cref="Leader"/> is what the rendering depends on beside the snapshot: /state's
+/// leader, GET_STATE's maintenance <see cref="GetStateWriter.Variant"/>.</summary>
 public sealed class RenderedState(ClusterState state, string? leader, byte[] body, int length,
     IReadOnlyDictionary<object, (int Offset, int Length)> index, int reused, int rendered)
 {
@@ -157,6 +159,8 @@ public sealed class RenderedState(ClusterState state, string? leader, byte[] bod
     internal int InFlight;
     /// <summary>Where the body may be cut into pieces that are compressed (and reused) one by one, keyed by array and position.</summary>
     internal IReadOnlyList<Cut> Cuts { get; init; } = Array.Empty<Cut>();
+    /// <summary>GET_STATE renderings: where the get_state object lies in <see cref="Body"/> (SUBSCRIBED embeds it).</summary>
+    internal (int Offset, int Length) Payload { get; init; }
     /// <summary>Elements copied from the previous rendering.</summary>
     public int Reused { get; } = reused;
     /// <summary>Elements mapped afresh (new or changed since the previous rendering).</summary>

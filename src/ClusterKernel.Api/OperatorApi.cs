@@ -30,6 +30,7 @@ public static partial class OperatorApi
         TimeSpan? heartbeatInterval = null)
     {
         var h = new Handlers(master, system, timeout, app.Lifetime.ApplicationStopping, heartbeatInterval ?? TimeSpan.FromSeconds(15));
+        h.UseGetStateCache(app.Lifetime.ApplicationStopping);
         app.MapPost(Path, h.Call);
 
         app.MapGet("/frameworks", h.Frameworks);
@@ -92,7 +93,9 @@ public static partial class OperatorApi
         /// <summary>An operator change: 200 with an empty body when the master applied it, 400 {"message"} when it refused.</summary>
         public async Task<IResult> Change(object message)
         {
+            ForgetMaintenance();
             var r = await Ask<OperatorResult>(message);
+            ForgetMaintenance(); // also a view asked for while the change was on its way
             return r.Ok ? Results.Ok() : Error(400, r.Error ?? "refused");
         }
 
@@ -152,11 +155,7 @@ public static partial class OperatorApi
                 case "SET_LOGGING_LEVEL": return SetLoggingLevel(Field(call, "set_logging_level"));
                 case "LIST_FILES": return await ListFiles(Field(call, "list_files"));
                 case "READ_FILE": return await ReadFile(Field(call, "read_file"));
-                case "GET_STATE":
-                {
-                    var (s, m) = (State(), Maintenance());
-                    return Reply(type, OperatorJson.GetState(await s, await m));
-                }
+                case "GET_STATE": return await GetState(request); // cached per snapshot: OperatorApi.GetState.cs
                 case "GET_AGENTS":
                 {
                     var (s, m) = (State(), Maintenance());
@@ -272,6 +271,7 @@ public static partial class OperatorApi
         /// </summary>
         private async Task<IResult> UpdateSchedule(JsonNode schedule)
         {
+            ForgetMaintenance();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
             var down = OperatorJson.StartedHostnames(schedule, now);
             if (down.Any(string.IsNullOrWhiteSpace)) return Error(400, "every machine_id needs a hostname");
@@ -319,7 +319,8 @@ public static partial class OperatorApi
                     }
                     ctx.Response.StatusCode = 200;
                     ctx.Response.ContentType = "application/json";
-                    await Write(ctx, OperatorEvents.Subscribed(first.State, first.Maintenance, h._heartbeat.TotalSeconds), aborted);
+                    // The same bytes as OperatorEvents.Subscribed, from GET_STATE's cached rendering.
+                    await WriteRecord(ctx, h.SubscribedRecord(first.State, first.Maintenance, h._heartbeat.TotalSeconds), aborted);
                     await foreach (var item in channel.Reader.ReadAllAsync(aborted))
                         await Write(ctx, item is IOperatorEvent e ? OperatorEvents.Of(e) : OperatorEvents.Heartbeat(), aborted);
                 }
@@ -329,6 +330,12 @@ public static partial class OperatorApi
                     h.Actors.Stop(subscriber);
                     Interlocked.Decrement(ref h._subscribers);
                 }
+            }
+
+            private static async Task WriteRecord(HttpContext ctx, byte[] record, CancellationToken ct)
+            {
+                await ctx.Response.Body.WriteAsync(record, ct);
+                await ctx.Response.Body.FlushAsync(ct);
             }
 
             private static async Task Write(HttpContext ctx, JsonNode e, CancellationToken ct)

@@ -109,13 +109,16 @@ public static class OperatorJson
     public static JsonObject GetFrameworks(ClusterState s) => new()
     {
         ["frameworks"] = Array(s.Frameworks.Select(Framework)),
-        ["completed_frameworks"] = Array(s.CompletedFrameworks.Select(c =>
-        {
-            var o = Framework(c.Framework);
-            if (c.Framework.UnregisteredTime is { } removed) o["unregistered_time"] = Nanos(removed);
-            return o;
-        })),
+        ["completed_frameworks"] = Array(s.CompletedFrameworks.Select(c => (JsonNode)CompletedFramework(c))),
     };
+
+    /// <summary>A removed framework in GetFrameworks.completed_frameworks: as <see cref="Framework"/>, with when it was removed.</summary>
+    public static JsonObject CompletedFramework(CompletedFrameworkView c)
+    {
+        var o = Framework(c.Framework);
+        if (c.Framework.UnregisteredTime is { } removed) o["unregistered_time"] = Nanos(removed);
+        return o;
+    }
 
     public static JsonObject Status(TaskStatus st, AgentId agent)
     {
@@ -166,9 +169,12 @@ public static class OperatorJson
     /// tasks' executors are the agent's business and are not listed (Mesos' master does not know them either).</summary>
     public static JsonObject GetExecutors(ClusterState s) => new()
     {
-        ["executors"] = Array(s.Executors.Select(e => (JsonNode)new JsonObject { ["executor_info"] = ExecutorInfo(e), ["agent_id"] = Id(e.AgentId.Value) })),
+        ["executors"] = Array(s.Executors.Select(e => (JsonNode)Executor(e))),
         ["orphan_executors"] = new JsonArray(),
     };
+
+    /// <summary>GetExecutors.Executor.</summary>
+    public static JsonObject Executor(ExecutorView e) => new() { ["executor_info"] = ExecutorInfo(e), ["agent_id"] = Id(e.AgentId.Value) };
 
     /// <summary>v1 ExecutorInfo.</summary>
     public static JsonObject ExecutorInfo(ExecutorView e)

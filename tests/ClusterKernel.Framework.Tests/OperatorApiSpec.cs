@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -177,6 +178,38 @@ public sealed class OperatorApiSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     {
         var metrics = (await CallOk("GET_METRICS"))["metrics"]!.AsArray();
         Assert.Contains(metrics, m => (string?)m!["name"] == "allocator/mesos/allocation_runs" && (double?)m["value"] == 7);
+    }
+
+    [Fact]
+    public async Task Get_state_answers_the_mapped_node_tree_byte_for_byte_cached_and_gzip()
+    {
+        var expected = new JsonObject { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(MesosStateJsonSpec.SampleState(), Maintenance) }.ToJsonString();
+        Assert.Equal((HttpStatusCode.OK, expected), await Send(HttpMethod.Post, OperatorApi.Path, """{"type":"GET_STATE"}"""));
+        Assert.Equal((HttpStatusCode.OK, expected), await Send(HttpMethod.Post, OperatorApi.Path, """{"type":"GET_STATE"}"""));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new StringContent("""{"type":"GET_STATE"}""", Encoding.UTF8, "application/json") };
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await _http.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        await using var z = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        Assert.Equal(expected, await new StreamReader(z, Encoding.UTF8).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Get_state_in_protobuf_is_the_bridge_encoding_of_the_json_answer()
+    {
+        var expected = ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!,
+            new JsonObject { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(MesosStateJsonSpec.SampleState(), Maintenance) }.ToJsonString());
+        var call = new Mesos.V1.Master.Call { Type = Mesos.V1.Master.Call.Types.Type.GetState }.ToByteArray();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, OperatorApi.Path) { Content = new ByteArrayContent(call) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+            using var response = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/x-protobuf", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(expected, await response.Content.ReadAsByteArrayAsync());
+        }
     }
 
     [Fact]

@@ -94,6 +94,9 @@ public sealed class OperatorSubscribeSpec : Akka.TestKit.Xunit2.TestKit, IAsyncL
         Assert.Equal("SUBSCRIBED", (string?)subscribed["type"]);
         Assert.Equal(2, subscribed["subscribed"]!["get_state"]!["get_agents"]!["agents"]!.AsArray().Count);
         Assert.Equal(0.3, (double?)subscribed["subscribed"]!["heartbeat_interval_seconds"]);
+        // Written from GET_STATE's cached rendering: the same as the event's node tree.
+        Assert.Equal(OperatorEvents.Subscribed(_state, new MaintenanceView(Array.Empty<string>(), Array.Empty<AgentId>(), Array.Empty<AgentId>(), Array.Empty<AgentId>()), 0.3).ToJsonString(),
+            subscribed.ToJsonString());
 
         // A new task, the running task passing through two states at once, agent-2 leaving: pushed in this order.
         var running = _state.Tasks.Single(t => t.Id.Value == "t1");

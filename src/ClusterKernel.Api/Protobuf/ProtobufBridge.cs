@@ -21,6 +21,9 @@ public static class ProtobufBridge
 {
     public const string MediaType = "application/x-protobuf";
 
+    /// <summary>HttpContext.Items key set when the answer goes out as protobuf.</summary>
+    public const string AnswersProtobuf = "ck.protobuf-answer";
+
     /// <summary>The messages of one API: what is posted, the synchronous answer (none for the scheduler's 202s), the stream's events.</summary>
     public sealed record Api(string Name, MessageDescriptor Call, MessageDescriptor? Response, MessageDescriptor Event);
 
@@ -77,8 +80,10 @@ public static class ProtobufBridge
             }
             if (!protoOut) { await next(ctx); return; }
 
-            // The handlers answer JSON; this stream turns it into protobuf on the way out.
+            // The handlers answer JSON; this stream turns it into protobuf on the way out (a handler that answers protobuf
+            // itself, seeing AnswersProtobuf, sets that content type and is passed through).
             ctx.Request.Headers.Accept = "application/json";
+            ctx.Items[AnswersProtobuf] = true;
             var original = ctx.Response.Body;
             var subscribe = string.Equals(type, "SUBSCRIBE", StringComparison.OrdinalIgnoreCase);
             await using var encoder = new ProtobufResponseStream(ctx.Response, original, subscribe ? api.Event : api.Response, stream: subscribe, log);

@@ -61,7 +61,7 @@ public static class BenchCommands
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for TASK_RUNNING after the last submission", DefaultValueFactory = _ => 300 };
         var pollState = new Option<bool>("--poll-state") { Description = "Ask the master for /state (GetClusterState) every second during the run" };
         var pollHttp = new Option<double>("--poll-http") { Description = "Serve the master's HTTP API and poll GET /state and POST /api/v1 GET_STATE every this many seconds during the run; 0 = off", DefaultValueFactory = _ => 0 };
-        var pollWhat = new Option<string>("--poll-endpoints") { Description = "What each HTTP poll sends, comma-separated: state, state-gzip (Accept-Encoding: gzip), get-state", DefaultValueFactory = _ => "state,get-state" };
+        var pollWhat = new Option<string>("--poll-endpoints") { Description = "What each HTTP poll sends, comma-separated: state, state-gzip (Accept-Encoding: gzip), get-state, get-state-gzip, get-state-pb (protobuf)", DefaultValueFactory = _ => "state,get-state" };
         var pollCompare = new Option<int>("--poll-compare") { Description = "Run N pairs of the workload without and with --poll-http (default 1 s), alternating, and report the throughput ratio", DefaultValueFactory = _ => 0 };
         var memorySplit = new Option<bool>("--memory-split") { Description = "The master alone in its own process (ck master + ck agents --simulate + frameworks here): its GC heap empty, with agents, with tasks; per agent and per task, remoting pool apart" };
         var hold = new Option<double>("--hold-master-alone") { Description = "Seconds to keep the master running alone after measuring its memory (for a heap dump)", DefaultValueFactory = _ => 0 };

@@ -80,6 +80,38 @@ internal static class BenchRenderStateCommand
                 var (pb, pw, pc) = Measure(() => ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!,
                     System.Text.Encoding.UTF8.GetString(json)));
                 Console.WriteLine($"GET_STATE protobuf (from that JSON, as the bridge): {F(pw)} ms wall / {F(pc)} ms CPU, {pb.Length / 1e6:F1} MB");
+                // As served now: GetStateWriter through a MesosStateCache, incrementally, gzip pieces reused.
+                var gsCache = GetStateWriter.Cache();
+                var variant = GetStateWriter.Variant(null);
+                var (gsCold, gcw, gcc) = Measure(() => gsCache.Get(state, variant));
+                var same = gsCold.Body.AsSpan(0, gsCold.Length).SequenceEqual(json);
+                var (gsGz, ggw, ggc) = Measure(() => gsCache.Gzip(gsCold));
+                Console.WriteLine($"GET_STATE cached, cold: render {F(gcw)} ms wall / {F(gcc)} ms CPU, {gsCold.Length / 1e6:F1} MB (equal to the node tree's bytes: {same}); " +
+                                  $"gzip {F(ggw)} ms wall / {F(ggc)} ms CPU, {gsGz.Bytes.Length / 1e6:F2} MB");
+                var (_, ghw, ghc) = Measure(() => gsCache.Get(state, variant));
+                Console.WriteLine($"GET_STATE same snapshot again: {F(ghw * 1000)} µs wall / {F(ghc * 1000)} µs CPU");
+                var (gsPb, gpw, gpc) = Measure(() => ClusterKernel.Api.Protobuf.GetStateProtobuf.Build(gsCold, null));
+                Console.WriteLine($"GET_STATE protobuf per element, cold: {F(gpw)} ms wall / {F(gpc)} ms CPU, {gsPb.Bytes.Length / 1e6:F1} MB (equal to the bridge's: {gsPb.Bytes.AsSpan().SequenceEqual(pb)})");
+                var gsRounds = new List<(double C, double GC)>();
+                var pbRounds = new List<double>();
+                for (var i = 0; i < Math.Max(3, n); i++)
+                {
+                    state = Change(state, c, random);
+                    var (rs, w1, c1) = Measure(() => gsCache.Get(state, variant));
+                    var (g, w2, c2) = Measure(() => gsCache.Gzip(rs));
+                    gsRounds.Add((c1, c2));
+                    var (p2, w3, c3) = Measure(() => ClusterKernel.Api.Protobuf.GetStateProtobuf.Build(rs, gsPb));
+                    gsPb = p2;
+                    pbRounds.Add(c3);
+                    Console.WriteLine($"  protobuf: {F(w3)} ms wall / {F(c3)} ms CPU ({p2.Encoded} elements encoded, {p2.Bytes.Length / 1e6:F1} MB)");
+                    Console.WriteLine($"GET_STATE round {i + 1}: {c} tasks changed: render {F(w1)} ms wall / {F(c1)} ms CPU ({rs.Rendered} mapped, {rs.Reused} copied, {rs.Length / 1e6:F1} MB); " +
+                                      $"gzip {F(w2)} ms wall / {F(c2)} ms CPU ({g.Reused}/{g.Pieces} pieces reused, {g.Bytes.Length / 1e6:F2} MB)");
+                }
+                Console.WriteLine($"GET_STATE incremental, median of {gsRounds.Count}: render {F(Median(gsRounds.Select(x => x.C)))} ms CPU, gzip {F(Median(gsRounds.Select(x => x.GC)))} ms CPU");
+                var last = gsCache.Get(state, variant);
+                var check = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new System.Text.Json.Nodes.JsonObject { ["type"] = "GET_STATE", ["get_state"] = OperatorJson.GetState(state, null) });
+                Console.WriteLine($"GET_STATE after the rounds equals a fresh node-tree rendering: {last.Body.AsSpan(0, last.Length).SequenceEqual(check)}; " +
+                                  $"protobuf median {F(Median(pbRounds))} ms CPU, equal to the bridge's: {gsPb.Bytes.AsSpan().SequenceEqual(ClusterKernel.Api.Protobuf.ProtobufBridge.Encode(ClusterKernel.Api.Protobuf.ProtobufBridge.Operator.Response!, System.Text.Encoding.UTF8.GetString(check)))}");
             }
             var port = r.GetValue(serve);
             return port <= 0 ? System.Threading.Tasks.Task.FromResult(0) : Serve(state, port, r.GetValue(serveSeconds), c, r.GetValue(oldPath), random);

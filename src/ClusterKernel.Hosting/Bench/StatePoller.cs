@@ -25,8 +25,11 @@ public sealed class StatePoller : IAsyncDisposable
     private readonly IReadOnlyList<string> _endpoints;
 
     /// <summary>Endpoints a poll may send: GET /state, GET /state with Accept-Encoding gzip (body decompressed; bytes are the
-    /// compressed size), POST /api/v1 GET_STATE.</summary>
-    public static readonly IReadOnlyList<string> Known = new[] { "state", "state-gzip", "get-state" };
+    /// compressed size), POST /api/v1 GET_STATE in JSON, gzip JSON, or protobuf (Call{type: GET_STATE}, binary Response).</summary>
+    public static readonly IReadOnlyList<string> Known = new[] { "state", "state-gzip", "get-state", "get-state-gzip", "get-state-pb" };
+
+    // Call{type: GET_STATE} (field 1, enum value 9) in mesos.v1.master's binary encoding.
+    private static readonly byte[] GetStateProtobuf = { 0x08, 9 };
 
     public StatePoller(string baseUrl, TimeSpan interval, IReadOnlyList<string>? endpoints = null)
     {
@@ -57,6 +60,16 @@ public sealed class StatePoller : IAsyncDisposable
     {
         "state" => PollAsync("/state", () => new HttpRequestMessage(HttpMethod.Get, "/state"), once),
         "state-gzip" => PollAsync("/state gzip", () => new HttpRequestMessage(HttpMethod.Get, "/state") { Headers = { { "Accept-Encoding", "gzip" } } }, once),
+        "get-state-gzip" => PollAsync("GET_STATE gzip", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
+        {
+            Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },
+            Headers = { { "Accept", "application/json" }, { "Accept-Encoding", "gzip" } },
+        }, once),
+        "get-state-pb" => PollAsync("GET_STATE protobuf", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
+        {
+            Content = new ByteArrayContent(GetStateProtobuf) { Headers = { { "Content-Type", "application/x-protobuf" } } },
+            Headers = { { "Accept", "application/x-protobuf" } },
+        }, once),
         _ => PollAsync("GET_STATE", () => new HttpRequestMessage(HttpMethod.Post, "/api/v1")
         {
             Content = new ByteArrayContent(GetStateBody) { Headers = { { "Content-Type", "application/json" } } },

@@ -308,9 +308,14 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
             var containerId = Guid.NewGuid().ToString("N");
             var sandbox = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", m.FrameworkId.Value,
                 "executors", task.TaskId.Value, "runs", containerId);
+            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) };
             var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
+            // Known before the first checkpoint flush (one per launched task below, covering every task of this message):
+            // simulated tasks are never checkpointed, so the rest of the batch must not be written while still unassigned.
+            if (_containerizers.FirstOrDefault(c => c.Supports(launch)) is { Name: SimulatedContainerizer.ContainerizerName } simulated)
+                entry.Containerizer = simulated.Name;
             _tasks.Add(entry);
-            accepted.Add((entry, ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) }));
+            accepted.Add((entry, launch));
         }
         foreach (var (entry, launch) in accepted)
         {

@@ -218,7 +218,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         _log.Info("Agent recovered {0} task(s) from {1}", m.Tasks.Count, _settings.WorkDir);
         Become(Running);
         Stash.UnstashAll();
-        Timers.StartSingleTimer("register", RegisterTick.Instance, TimeSpan.Zero);
+        StartRegisterTimer(TimeSpan.Zero);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
         _running = true;
     }
@@ -346,7 +346,11 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
             var self = Self;
             var id = task.TaskId;
             LaunchTrace.Mark(id.Value, "agent.launch");
-            containerizer.LaunchAsync(launch, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+            var launching = containerizer.LaunchAsync(launch, _shutdown.Token);
+            // Already done (the simulated containerizer): handled now, as its Launched message would be, without the
+            // continuation, the PipeTo and the extra mailbox round per task.
+            if (launching.IsCompletedSuccessfully) { OnLaunched(new Launched(id, launching.Result)); continue; }
+            launching.ContinueWith(t => t.IsCompletedSuccessfully
                 ? new Launched(id, t.Result)
                 : (object)new LaunchFailed(id, t.Exception?.GetBaseException().Message ?? "launch cancelled")).PipeTo(self);
         }

@@ -49,7 +49,9 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
     public IReadOnlyList<(TaskId Id, AgentTask? Task)> TakeChanged()
     {
         if (_dirty.Count == 0) return Array.Empty<(TaskId, AgentTask?)>();
-        var changed = _dirty.Select(id => (id, _tasks.GetValueOrDefault(id))).ToList();
+        var changed = new (TaskId, AgentTask?)[_dirty.Count];
+        var i = 0;
+        foreach (var id in _dirty) changed[i++] = (id, _tasks.GetValueOrDefault(id));
         _dirty.Clear();
         return changed;
     }

@@ -305,7 +305,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         {
             LaunchTrace.Mark(task.TaskId.Value, "agent.run-tasks");
             if (_tasks.Contains(task.TaskId)) { _log.Warning("Ignoring duplicate launch of task {0}", task.TaskId); continue; }
-            var containerId = Guid.NewGuid().ToString("N");
+            var containerId = RandomUuid.Next().ToString("N");
             var sandbox = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", m.FrameworkId.Value,
                 "executors", task.TaskId.Value, "runs", containerId);
             var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) };

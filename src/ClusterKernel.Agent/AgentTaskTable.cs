@@ -66,7 +66,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         var status = new TaskStatus
         {
             TaskId = id, State = state, AgentId = agentId, ExecutorId = task.Info.Executor?.ExecutorId ?? new ExecutorId(id.Value), Message = message,
-            Reason = reason, ExitCode = exitCode, Healthy = healthy, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
+            Reason = reason, ExitCode = exitCode, Healthy = healthy, Source = StatusSource.SOURCE_AGENT, Uuid = RandomUuid.Next(),
             Timestamp = now.ToUnixTimeMilliseconds() / 1000.0,
         };
         task.Unacknowledged.Add(status);

@@ -9,13 +9,22 @@ namespace ClusterKernel.Agent;
 public sealed partial class Agent
 {
     private int _registerAttempts;
+    /// <summary>The register tick is a periodic timer at the base interval while registered: re-arming a single timer on
+    /// every tick cost 10,000 simulated agents 5,000 timer schedules a second. Any single-timer start replaces it.</summary>
+    private bool _registerTickPeriodic;
+
+    private void StartRegisterTimer(TimeSpan after)
+    {
+        _registerTickPeriodic = false;
+        Timers.StartSingleTimer("register", RegisterTick.Instance, after);
+    }
 
     /// <summary>A re-registration just sent: the next retry comes after the backoff's first step (with jitter), not at the
     /// registered agent's fixed tick, which came while thousands of agents waited for a new master's answer and doubled its work.</summary>
     private void RestartRegisterBackoff()
     {
         _registerAttempts = 1;
-        Timers.StartSingleTimer("register", RegisterTick.Instance, _settings.RegistrationRetryInterval * 2 * (0.5 + Random.Shared.NextDouble()));
+        StartRegisterTimer(_settings.RegistrationRetryInterval * 2 * (0.5 + Random.Shared.NextDouble()));
     }
 
     private void OnRegisterTick()
@@ -26,7 +35,11 @@ public sealed partial class Agent
             _registerAttempts = Math.Min(_registerAttempts + 1, 2); // at most 8 s by default: a failover must not wait long
         }
         else _registerAttempts = 0;
-        var delay = _settings.RegistrationRetryInterval * (1 << _registerAttempts) * (0.5 + Random.Shared.NextDouble());
-        Timers.StartSingleTimer("register", RegisterTick.Instance, _masterEpoch is null ? delay : _settings.RegistrationRetryInterval);
+        if (_masterEpoch is null) StartRegisterTimer(_settings.RegistrationRetryInterval * (1 << _registerAttempts) * (0.5 + Random.Shared.NextDouble()));
+        else if (!_registerTickPeriodic)
+        {
+            _registerTickPeriodic = true;
+            Timers.StartPeriodicTimer("register", RegisterTick.Instance, _settings.RegistrationRetryInterval);
+        }
     }
 }

@@ -218,7 +218,7 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         _log.Info("Agent recovered {0} task(s) from {1}", m.Tasks.Count, _settings.WorkDir);
         Become(Running);
         Stash.UnstashAll();
-        Timers.StartSingleTimer("register", RegisterTick.Instance, TimeSpan.Zero);
+        StartRegisterTimer(TimeSpan.Zero);
         Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, _settings.HeartbeatInterval);
         _running = true;
     }
@@ -305,12 +305,17 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
         {
             LaunchTrace.Mark(task.TaskId.Value, "agent.run-tasks");
             if (_tasks.Contains(task.TaskId)) { _log.Warning("Ignoring duplicate launch of task {0}", task.TaskId); continue; }
-            var containerId = Guid.NewGuid().ToString("N");
+            var containerId = RandomUuid.Next().ToString("N");
             var sandbox = Path.Combine(_settings.WorkDir, "slaves", agentId.Value, "frameworks", m.FrameworkId.Value,
                 "executors", task.TaskId.Value, "runs", containerId);
+            var launch = ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) };
             var entry = new AgentTask { FrameworkId = m.FrameworkId, Info = task, ContainerId = containerId, Sandbox = sandbox };
+            // Known before the first checkpoint flush (one per launched task below, covering every task of this message):
+            // simulated tasks are never checkpointed, so the rest of the batch must not be written while still unassigned.
+            if (_containerizers.FirstOrDefault(c => c.Supports(launch)) is { Name: SimulatedContainerizer.ContainerizerName } simulated)
+                entry.Containerizer = simulated.Name;
             _tasks.Add(entry);
-            accepted.Add((entry, ToLaunch(agentId, m.FrameworkId, task, containerId, sandbox) with { Volumes = PersistentVolumes.MountsFor(_settings.WorkDir, task) }));
+            accepted.Add((entry, launch));
         }
         foreach (var (entry, launch) in accepted)
         {
@@ -341,7 +346,11 @@ public sealed partial class Agent : ReceiveActor, IWithTimers, IWithUnboundedSta
             var self = Self;
             var id = task.TaskId;
             LaunchTrace.Mark(id.Value, "agent.launch");
-            containerizer.LaunchAsync(launch, _shutdown.Token).ContinueWith(t => t.IsCompletedSuccessfully
+            var launching = containerizer.LaunchAsync(launch, _shutdown.Token);
+            // Already done (the simulated containerizer): handled now, as its Launched message would be, without the
+            // continuation, the PipeTo and the extra mailbox round per task.
+            if (launching.IsCompletedSuccessfully) { OnLaunched(new Launched(id, launching.Result)); continue; }
+            launching.ContinueWith(t => t.IsCompletedSuccessfully
                 ? new Launched(id, t.Result)
                 : (object)new LaunchFailed(id, t.Exception?.GetBaseException().Message ?? "launch cancelled")).PipeTo(self);
         }

@@ -49,7 +49,9 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
     public IReadOnlyList<(TaskId Id, AgentTask? Task)> TakeChanged()
     {
         if (_dirty.Count == 0) return Array.Empty<(TaskId, AgentTask?)>();
-        var changed = _dirty.Select(id => (id, _tasks.GetValueOrDefault(id))).ToList();
+        var changed = new (TaskId, AgentTask?)[_dirty.Count];
+        var i = 0;
+        foreach (var id in _dirty) changed[i++] = (id, _tasks.GetValueOrDefault(id));
         _dirty.Clear();
         return changed;
     }
@@ -64,7 +66,7 @@ public sealed class AgentTaskTable(TimeSpan retryMin, TimeSpan retryMax)
         var status = new TaskStatus
         {
             TaskId = id, State = state, AgentId = agentId, ExecutorId = task.Info.Executor?.ExecutorId ?? new ExecutorId(id.Value), Message = message,
-            Reason = reason, ExitCode = exitCode, Healthy = healthy, Source = StatusSource.SOURCE_AGENT, Uuid = Guid.NewGuid(),
+            Reason = reason, ExitCode = exitCode, Healthy = healthy, Source = StatusSource.SOURCE_AGENT, Uuid = RandomUuid.Next(),
             Timestamp = now.ToUnixTimeMilliseconds() / 1000.0,
         };
         task.Unacknowledged.Add(status);

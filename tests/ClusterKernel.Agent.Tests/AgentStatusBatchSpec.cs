@@ -92,6 +92,20 @@ public sealed class AgentStatusBatchSpec : TestKit
         Assert.Equal(("t1", TaskState.TASK_RUNNING), (next[0].TaskId.Value, next[0].State));
     }
 
+    [Fact]
+    public void Simulated_tasks_launched_together_leave_no_task_checkpoint()
+    {
+        var id = Register();
+        _agent.Tell(new RunTasks(Fw, new FrameworkInfo { Name = "fw" }, new[] { Task("t1", id), Task("t2", id), Task("t3", id) }), _master.Ref);
+        var batch = _master.FishForMessage<StatusUpdates>(_ => true, Wait);
+        _agent.Tell(new StatusUpdateAcknowledgements(batch.Updates.Select(u => new StatusUpdateAcknowledgement(Fw, u.Status.TaskId, u.Status.Uuid!.Value)).ToList()));
+        Updates(3, s => s.State == TaskState.TASK_RUNNING);
+        // Nothing of a simulated task survives the process, so nothing is written: before, every task of the batch but the
+        // first was checkpointed (the first task's flush wrote the others before their containerizer was chosen).
+        var dir = AgentCheckpoint.TasksDir(_work.Path);
+        Assert.Empty(Directory.Exists(dir) ? Directory.GetFiles(dir) : Array.Empty<string>());
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -9,7 +9,13 @@ namespace ClusterKernel.Hosting.Bench;
 
 /// <summary>Local only (bench driver → its frameworks): submit <paramref name="Count"/> more tasks now.</summary>
 public sealed record SubmitTasks(int Count);
-public sealed record GetBenchStats { public static readonly GetBenchStats Instance = new(); }
+/// <param name="Times">False: counts only, empty timestamp arrays (the driver's progress poll, 5 a second: copying every
+/// framework's four timestamp arrays each time was the bench's own largest allocation).</param>
+public sealed record GetBenchStats(bool Times = true)
+{
+    public static readonly GetBenchStats Instance = new();
+    public static readonly GetBenchStats CountsOnly = new(false);
+}
 /// <summary>Stopwatch timestamps per task (0 = not yet); index = task number within the framework.</summary>
 public sealed record BenchStats(bool Subscribed, int Submitted, int Launched, int Running, int Failed, long[] SubmittedAt, long[] LaunchedAt, long[] StartingAt, long[] RunningAt)
 {
@@ -70,8 +76,10 @@ public sealed class BenchFramework : FrameworkActor
             // clears our filters). One REVIVE until offers arrive; the master coalesces a burst of them into one cycle.
             ReviveIfWanted();
         });
-        Receive<GetBenchStats>(_ => Sender.Tell(new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed,
-            (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone()) { Revives = _revives }));
+        Receive<GetBenchStats>(m => Sender.Tell(m.Times
+            ? new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed,
+                (long[])_submittedAt.Clone(), (long[])_launchedAt.Clone(), (long[])_startingAt.Clone(), (long[])_runningAt.Clone()) { Revives = _revives }
+            : new BenchStats(IsSubscribed, _submitted, _launched, _running, _failed, [], [], [], []) { Revives = _revives }));
     }
 
     protected override void OnResourceOffers(IReadOnlyList<Offer> offers)

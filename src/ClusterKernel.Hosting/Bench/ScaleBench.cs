@@ -193,7 +193,7 @@ public static class ScaleBench
         var lastLog = DateTime.UtcNow;
         while (DateTime.UtcNow < deadline)
         {
-            stats = await Stats(frameworks);
+            stats = await Stats(frameworks, times: false);
             var running = stats.Sum(s => s.Running);
             if (running + stats.Sum(s => s.Failed) >= o.Tasks) break;
             if (DateTime.UtcNow - lastLog > TimeSpan.FromSeconds(5))
@@ -207,6 +207,7 @@ public static class ScaleBench
         var runPause = (GC.GetTotalPauseDuration() - runPause0).TotalSeconds;
         var runGcs = GC.CollectionCount(0) - runGcs0;
         var runWall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        stats = await Stats(frameworks); // with the per-task timestamps, once, outside the measured CPU
         pollCts.Cancel();
         await poller;
         if (httpPoller is not null) await httpPoller.StopAsync();
@@ -305,8 +306,8 @@ public static class ScaleBench
         { OfferWait = offerWait, AcceptToStarting = acceptToStarting, StartingToRunning = startingToRunning };
     }
 
-    internal static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks) =>
-        await Task.WhenAll(frameworks.Select(f => f.Ask<BenchStats>(GetBenchStats.Instance, TimeSpan.FromSeconds(30))));
+    internal static async Task<BenchStats[]> Stats(IReadOnlyList<IActorRef> frameworks, bool times = true) =>
+        await Task.WhenAll(frameworks.Select(f => f.Ask<BenchStats>(times ? GetBenchStats.Instance : GetBenchStats.CountsOnly, TimeSpan.FromSeconds(30))));
 
     private static long Mem()
     {

@@ -360,20 +360,9 @@ public sealed partial class Master : ReceivePersistentActor, IWithTimers
         if (info.Id is { } id && _state.Frameworks.TryGetValue(id, out var existing))
         {
             var ev = new FrameworkReconnected(id, info, Now(), path);
-            // PersistAsync: after a failover the framework re-subscribes while 10,000 agents re-register, and this is the new
-            // leader's first journal write (cold: ~0.2 s quiet, >1 s under load); Persist stashed every re-registration behind it.
-            // The framework is still answered only once the write is durable. Its failover timeout stops now: it is no longer
-            // gone (Persist used to hold a FailoverExpired back until the framework was connected again).
-            Timers.Cancel(FailoverKey(id));
-            PersistAsync(ev, e =>
+            Persist(ev, e =>
             {
                 _registry.Apply(e);
-                if (!_state.Frameworks.TryGetValue(id, out var current) || !ReferenceEquals(current, existing))
-                {
-                    // Removed (failover timeout, teardown) while the write was in flight: as a SUBSCRIBE after the removal.
-                    m.Framework.Tell(new FrameworkError($"Framework {id} has been removed (torn down or past its failover_timeout): subscribe without an id to start a new one"));
-                    return;
-                }
                 if (_frameworkRefs.TryGetValue(id, out var old) && !old.Equals(m.Framework))
                 {
                     old.Tell(new FrameworkError("Framework failed over: a newer subscription replaced this one"));

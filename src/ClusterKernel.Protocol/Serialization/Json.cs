@@ -52,8 +52,15 @@ public static class Json
     /// <summary>Resources travel as a list of Resource records; the class itself has no public constructor.</summary>
     private sealed class ResourcesConverter : JsonConverter<Resources.Resources>
     {
-        public override Resources.Resources Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            Resources.Resources.From((JsonSerializer.Deserialize<List<Resource>>(ref reader, options) ?? new List<Resource>()).ConvertAll(Compact));
+        public override Resources.Resources Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            // Fast path for the plain shapes (scalars, ranges, sets; no reservation stack or disk info), read by hand on a copy of
+            // the reader: the general path cost ~80 % of reading a 10,000-agent registry snapshot when a new leader recovers.
+            // Anything else starts again from the original reader position with the serializer.
+            var copy = reader;
+            if (ResourceJson.TryRead(ref copy) is { } fast) { reader = copy; return fast; }
+            return Resources.Resources.From((JsonSerializer.Deserialize<List<Resource>>(ref reader, options) ?? new List<Resource>()).ConvertAll(Compact));
+        }
 
         /// <summary>Names and roles are a handful of strings, and most resources have no ranges or set: share them instead of
         /// keeping a copy per deserialized resource (every task's resources, on every node it crosses).</summary>

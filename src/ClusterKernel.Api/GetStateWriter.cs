@@ -42,15 +42,8 @@ public static class GetStateWriter
         Dictionary<object, (int Offset, int Length)>? spareIndex)
     {
         var maintenance = FromVariant(variant);
-        var capacity = previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096;
-        var output = spareBody is { } spare && spare.Length >= capacity ? new ByteBuffer(spare) : new ByteBuffer(capacity);
-        var index = spareIndex ?? new Dictionary<object, (int Offset, int Length)>(
-            previous?.Index.Count ?? state.Tasks.Count + state.Agents.Count, ReferenceEqualityComparer.Instance);
-        var scratch = new ArrayBufferWriter<byte>(4096);
-        using var fragment = new Utf8JsonWriter(scratch);
-        int reused = 0, renderedCount = 0, section = 0, inArray = 0;
-        var cuts = new List<Cut>();
-        using var w = new Utf8JsonWriter(output);
+        using var r = new ElementRenderer(state, previous, spareBody, spareIndex);
+        var w = r.Writer;
         // Agents' bytes depend on the maintenance view too: copied only from a rendering made with the same one.
         var agentsFromPrevious = previous is not null && previous.Leader == variant;
 
@@ -58,88 +51,57 @@ public static class GetStateWriter
         w.WriteString("type", "GET_STATE");
         w.WritePropertyName("get_state");
         w.Flush();
-        var payloadStart = output.Length;
+        var payloadStart = r.Length;
         w.WriteStartObject();
 
         w.WriteStartObject("get_tasks");
         w.WriteStartArray("pending_tasks"); w.WriteEndArray();
-        w.WriteStartArray("tasks"); Section();
+        w.WriteStartArray("tasks"); r.Section();
         foreach (var t in state.Tasks)
-            if (!t.State.IsTerminal() && t.State != TaskState.TASK_UNREACHABLE) Element(t, true, static (jw, x, _) => OperatorJson.Task((TaskView)x).WriteTo(jw));
+            if (!t.State.IsTerminal() && t.State != TaskState.TASK_UNREACHABLE) r.Element(t, static (jw, x) => OperatorJson.Task((TaskView)x).WriteTo(jw));
         w.WriteEndArray();
-        w.WriteStartArray("unreachable_tasks"); Section();
+        w.WriteStartArray("unreachable_tasks"); r.Section();
         foreach (var t in state.Tasks)
-            if (t.State == TaskState.TASK_UNREACHABLE) Element(t, true, static (jw, x, _) => OperatorJson.Task((TaskView)x).WriteTo(jw));
+            if (t.State == TaskState.TASK_UNREACHABLE) r.Element(t, static (jw, x) => OperatorJson.Task((TaskView)x).WriteTo(jw));
         w.WriteEndArray();
-        w.WriteStartArray("completed_tasks"); Section();
+        w.WriteStartArray("completed_tasks"); r.Section();
         foreach (var t in state.Tasks)
-            if (t.State.IsTerminal()) Element(t, true, static (jw, x, _) => OperatorJson.Task((TaskView)x).WriteTo(jw));
+            if (t.State.IsTerminal()) r.Element(t, static (jw, x) => OperatorJson.Task((TaskView)x).WriteTo(jw));
         foreach (var c in state.CompletedFrameworks)
-            foreach (var t in c.CompletedTasks) Element(t, true, static (jw, x, _) => OperatorJson.Task((TaskView)x).WriteTo(jw));
+            foreach (var t in c.CompletedTasks) r.Element(t, static (jw, x) => OperatorJson.Task((TaskView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteStartArray("orphan_tasks"); w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteStartObject("get_executors");
-        w.WriteStartArray("executors"); Section();
-        foreach (var e in state.Executors) Element(e, true, static (jw, x, _) => OperatorJson.Executor((ExecutorView)x).WriteTo(jw));
+        w.WriteStartArray("executors"); r.Section();
+        foreach (var e in state.Executors) r.Element(e, static (jw, x) => OperatorJson.Executor((ExecutorView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteStartArray("orphan_executors"); w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteStartObject("get_frameworks");
-        w.WriteStartArray("frameworks"); Section();
-        foreach (var f in state.Frameworks) Element(f, true, static (jw, x, _) => OperatorJson.Framework((FrameworkView)x).WriteTo(jw));
+        w.WriteStartArray("frameworks"); r.Section();
+        foreach (var f in state.Frameworks) r.Element(f, static (jw, x) => OperatorJson.Framework((FrameworkView)x).WriteTo(jw));
         w.WriteEndArray();
-        w.WriteStartArray("completed_frameworks"); Section();
+        w.WriteStartArray("completed_frameworks"); r.Section();
         // Keyed by the CompletedFrameworkView: its bytes differ from the same FrameworkView's while active.
-        foreach (var c in state.CompletedFrameworks) Element(c, true, static (jw, x, _) => OperatorJson.CompletedFramework((CompletedFrameworkView)x).WriteTo(jw));
+        foreach (var c in state.CompletedFrameworks) r.Element(c, static (jw, x) => OperatorJson.CompletedFramework((CompletedFrameworkView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteStartObject("get_agents");
-        w.WriteStartArray("agents"); Section();
-        foreach (var a in state.Agents) Element(a, agentsFromPrevious, (jw, x, m) => OperatorJson.Agent((AgentView)x, m).WriteTo(jw));
+        w.WriteStartArray("agents"); r.Section();
+        Action<Utf8JsonWriter, object> agent = (jw, x) => OperatorJson.Agent((AgentView)x, maintenance).WriteTo(jw);
+        foreach (var a in state.Agents) r.Element(a, agent, agentsFromPrevious);
         w.WriteEndArray();
         w.WriteStartArray("recovered_agents"); w.WriteEndArray();
         w.WriteEndObject();
 
         w.WriteEndObject();
         w.Flush();
-        var payloadEnd = output.Length;
+        var payloadEnd = r.Length;
         w.WriteEndObject();
-        w.Flush();
-
-        return new RenderedState(state, variant, output.Array, output.Length, index, reused, renderedCount)
-        {
-            Cuts = cuts,
-            Payload = (payloadStart, payloadEnd - payloadStart),
-        };
-
-        // As MesosStateWriter's: copied from the previous body when the same object was rendered there, else mapped and recorded.
-        void Element(object item, bool mayCopy, Action<Utf8JsonWriter, object, MaintenanceView?> write)
-        {
-            ReadOnlySpan<byte> bytes;
-            if (mayCopy && previous is not null && previous.Index.TryGetValue(item, out var at))
-            {
-                bytes = previous.Body.AsSpan(at.Offset, at.Length);
-                reused++;
-            }
-            else
-            {
-                scratch.ResetWrittenCount();
-                fragment.Reset(scratch);
-                write(fragment, item, maintenance);
-                fragment.Flush();
-                bytes = scratch.WrittenSpan;
-                renderedCount++;
-            }
-            w.WriteRawValue(bytes, skipInputValidation: true);
-            var end = (int)(w.BytesCommitted + w.BytesPending);
-            index[item] = (end - bytes.Length, bytes.Length);
-            if (++inArray % MesosStateWriter.CutEvery == 0) cuts.Add(new Cut(section, inArray / MesosStateWriter.CutEvery, end));
-        }
-
-        void Section() { section++; inArray = 0; }
+        return r.Finish(variant, (payloadStart, payloadEnd - payloadStart));
     }
 }

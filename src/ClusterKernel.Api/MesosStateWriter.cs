@@ -29,21 +29,13 @@ public static class MesosStateWriter
     /// </summary>
     public static RenderedState Render(ClusterState state, string? leader, RenderedState? previous) => Render(state, leader, previous, null, null);
 
-    /// <param name="spareBody">An array no longer in use to render into (bodies of 46 MB are large objects: a fresh one per
-    /// rendering cost a gen2 collection each time).</param>
-    /// <param name="spareIndex">Likewise an emptied index dictionary.</param>
+    /// <param name="spareBody">See <see cref="ElementRenderer"/>.</param>
+    /// <param name="spareIndex">See <see cref="ElementRenderer"/>.</param>
     internal static RenderedState Render(ClusterState state, string? leader, RenderedState? previous, byte[]? spareBody,
         Dictionary<object, (int Offset, int Length)>? spareIndex)
     {
-        var capacity = previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096;
-        var output = spareBody is { } spare && spare.Length >= capacity ? new ByteBuffer(spare) : new ByteBuffer(capacity);
-        var index = spareIndex ?? new Dictionary<object, (int Offset, int Length)>(
-            previous?.Index.Count ?? state.Tasks.Count + state.Agents.Count, ReferenceEqualityComparer.Instance);
-        var scratch = new ArrayBufferWriter<byte>(4096);
-        using var fragment = new Utf8JsonWriter(scratch);
-        int reused = 0, renderedCount = 0, section = 0, inArray = 0;
-        var cuts = new List<Cut>();
-        using var w = new Utf8JsonWriter(output);
+        using var r = new ElementRenderer(state, previous, spareBody, spareIndex);
+        var w = r.Writer;
 
         var tasks = new Dictionary<FrameworkId, List<TaskView>>();
         foreach (var t in state.Tasks)
@@ -63,8 +55,8 @@ public static class MesosStateWriter
         if (leader is null) w.WriteNull("leader"); else w.WriteString("leader", leader);
         w.WriteNumber("activated_slaves", state.Agents.Count(a => a.Active));
         w.WriteNumber("deactivated_slaves", state.Agents.Count(a => !a.Active));
-        w.WriteStartArray("slaves"); Section();
-        foreach (var a in state.Agents) Element(a, static (jw, x) => MesosStateJson.Agent((AgentView)x).WriteTo(jw));
+        w.WriteStartArray("slaves"); r.Section();
+        foreach (var a in state.Agents) r.Element(a, static (jw, x) => MesosStateJson.Agent((AgentView)x).WriteTo(jw));
         w.WriteEndArray();
         w.WriteStartArray("frameworks");
         foreach (var f in state.Frameworks)
@@ -78,9 +70,7 @@ public static class MesosStateWriter
         Node("used_resources", MesosStateJson.ResourcesJson(used));
         Node("offered_resources", MesosStateJson.ResourcesJson(offered));
         w.WriteEndObject();
-        w.Flush();
-
-        return new RenderedState(state, leader, output.Array, output.Length, index, reused, renderedCount) { Cuts = cuts };
+        return r.Finish(leader);
 
         void Framework(FrameworkView f, IReadOnlyList<TaskView> mine, IEnumerable<Offer> frameworkOffers, IEnumerable<ExecutorView> executors)
         {
@@ -97,50 +87,103 @@ public static class MesosStateWriter
             Node("offered_resources", MesosStateJson.ResourcesJson(f.Offered));
             w.WriteNumber("registered_time", f.RegisteredTime);
             w.WriteNumber("unregistered_time", f.UnregisteredTime ?? 0);
-            w.WriteStartArray("tasks"); Section();
-            foreach (var t in mine) if (!t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
+            w.WriteStartArray("tasks"); r.Section();
+            foreach (var t in mine) if (!t.State.IsTerminal()) r.Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
             w.WriteEndArray();
-            w.WriteStartArray("completed_tasks"); Section();
-            foreach (var t in mine) if (t.State.IsTerminal()) Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
+            w.WriteStartArray("completed_tasks"); r.Section();
+            foreach (var t in mine) if (t.State.IsTerminal()) r.Element(t, static (jw, x) => MesosStateJson.WriteTask(jw, (TaskView)x));
             w.WriteEndArray();
-            w.WriteStartArray("offers"); Section();
-            foreach (var o in frameworkOffers) Element(o, static (jw, x) => MesosStateJson.OfferJson((Offer)x).WriteTo(jw));
+            w.WriteStartArray("offers"); r.Section();
+            foreach (var o in frameworkOffers) r.Element(o, static (jw, x) => MesosStateJson.OfferJson((Offer)x).WriteTo(jw));
             w.WriteEndArray();
-            w.WriteStartArray("executors"); Section();
-            foreach (var e in executors) Element(e, static (jw, x) => MesosStateJson.Executor((ExecutorView)x).WriteTo(jw));
+            w.WriteStartArray("executors"); r.Section();
+            foreach (var e in executors) r.Element(e, static (jw, x) => MesosStateJson.Executor((ExecutorView)x).WriteTo(jw));
             w.WriteEndArray();
             w.WriteEndObject();
         }
 
         void Node(string name, JsonNode node) { w.WritePropertyName(name); node.WriteTo(w); }
+    }
+}
 
-        // One array element: copied from the previous body when the same object was rendered there, else mapped and recorded.
-        void Element(object item, Action<Utf8JsonWriter, object> write)
+/// <summary>
+/// What the /state and GET_STATE renderings share: a body written into a reused array, and each array element copied from the
+/// previous rendering when the same (immutable) object was rendered there, else mapped afresh; every element's place is recorded
+/// for the next rendering, and cut points every <see cref="MesosStateWriter.CutEvery"/> elements for the gzip pieces.
+/// </summary>
+internal sealed class ElementRenderer : IDisposable
+{
+    private readonly ClusterState _state;
+    private readonly RenderedState? _previous;
+    private readonly ByteBuffer _output;
+    private readonly Dictionary<object, (int Offset, int Length)> _index;
+    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+    private readonly Utf8JsonWriter _fragment;
+    private readonly List<Cut> _cuts = new();
+    private int _reused, _rendered, _section, _inArray;
+
+    /// <param name="spareBody">An array no longer in use to render into (bodies of 46 MB are large objects: a fresh one per
+    /// rendering cost a gen2 collection each time).</param>
+    /// <param name="spareIndex">Likewise an emptied index dictionary.</param>
+    public ElementRenderer(ClusterState state, RenderedState? previous, byte[]? spareBody, Dictionary<object, (int Offset, int Length)>? spareIndex)
+    {
+        _state = state;
+        _previous = previous;
+        var capacity = previous is null ? 1 << 16 : previous.Length + previous.Length / 8 + 4096;
+        _output = spareBody is { } spare && spare.Length >= capacity ? new ByteBuffer(spare) : new ByteBuffer(capacity);
+        _index = spareIndex ?? new Dictionary<object, (int Offset, int Length)>(
+            previous?.Index.Count ?? state.Tasks.Count + state.Agents.Count, ReferenceEqualityComparer.Instance);
+        _fragment = new Utf8JsonWriter(_scratch);
+        Writer = new Utf8JsonWriter(_output);
+    }
+
+    public Utf8JsonWriter Writer { get; }
+
+    /// <summary>Bytes in the body so far (flush <see cref="Writer"/> first).</summary>
+    public int Length => _output.Length;
+
+    /// <summary>A new element array starts (its cut points are numbered from 1 again).</summary>
+    public void Section() { _section++; _inArray = 0; }
+
+    /// <summary>One array element: copied from the previous body when the same object was rendered there (and
+    /// <paramref name="mayCopy"/>), else mapped by <paramref name="write"/> and recorded.</summary>
+    public void Element(object item, Action<Utf8JsonWriter, object> write, bool mayCopy = true)
+    {
+        ReadOnlySpan<byte> bytes;
+        if (mayCopy && _previous is not null && _previous.Index.TryGetValue(item, out var at))
         {
-            ReadOnlySpan<byte> bytes;
-            if (previous is not null && previous.Index.TryGetValue(item, out var at))
-            {
-                bytes = previous.Body.AsSpan(at.Offset, at.Length);
-                reused++;
-            }
-            else
-            {
-                scratch.ResetWrittenCount();
-                fragment.Reset(scratch);
-                write(fragment, item);
-                fragment.Flush();
-                bytes = scratch.WrittenSpan;
-                renderedCount++;
-            }
-            w.WriteRawValue(bytes, skipInputValidation: true);
-            // The element's bytes end where the writer now stands (a separating comma, if any, came before them).
-            var end = (int)(w.BytesCommitted + w.BytesPending);
-            index[item] = (end - bytes.Length, bytes.Length);
-            // Piece boundaries for the gzip cache: every CutEvery elements of an array, so a changed element changes one piece.
-            if (++inArray % CutEvery == 0) cuts.Add(new Cut(section, inArray / CutEvery, end));
+            bytes = _previous.Body.AsSpan(at.Offset, at.Length);
+            _reused++;
         }
+        else
+        {
+            _scratch.ResetWrittenCount();
+            _fragment.Reset(_scratch);
+            write(_fragment, item);
+            _fragment.Flush();
+            bytes = _scratch.WrittenSpan;
+            _rendered++;
+        }
+        Writer.WriteRawValue(bytes, skipInputValidation: true);
+        // The element's bytes end where the writer now stands (a separating comma, if any, came before them).
+        var end = (int)(Writer.BytesCommitted + Writer.BytesPending);
+        _index[item] = (end - bytes.Length, bytes.Length);
+        // Piece boundaries for the gzip cache: every CutEvery elements of an array, so a changed element changes one piece.
+        if (++_inArray % MesosStateWriter.CutEvery == 0) _cuts.Add(new Cut(_section, _inArray / MesosStateWriter.CutEvery, end));
+    }
 
-        void Section() { section++; inArray = 0; }
+    /// <param name="key">What the rendering depends on beside the snapshot (<see cref="RenderedState.Leader"/>).</param>
+    /// <param name="payload">GET_STATE: where the get_state object lies in the body.</param>
+    public RenderedState Finish(string? key, (int Offset, int Length) payload = default)
+    {
+        Writer.Flush();
+        return new RenderedState(_state, key, _output.Array, _output.Length, _index, _reused, _rendered) { Cuts = _cuts, Payload = payload };
+    }
+
+    public void Dispose()
+    {
+        Writer.Dispose();
+        _fragment.Dispose();
     }
 }
 

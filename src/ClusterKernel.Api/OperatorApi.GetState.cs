@@ -103,7 +103,7 @@ public static partial class OperatorApi
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
-            var header = Encoding.ASCII.GetBytes(json.Length.ToString(CultureInfo.InvariantCulture) + "\n");
+            var header = RecordIo.Header(json.Length);
             var record = new byte[header.Length + json.Length];
             header.CopyTo(record, 0);
             json.GetBuffer().AsSpan(0, (int)json.Length).CopyTo(record.AsSpan(header.Length));

@@ -341,7 +341,7 @@ public static partial class OperatorApi
             private static async Task Write(HttpContext ctx, JsonNode e, CancellationToken ct)
             {
                 var json = Encoding.UTF8.GetBytes(e.ToJsonString());
-                var header = Encoding.ASCII.GetBytes(json.Length.ToString(CultureInfo.InvariantCulture) + "\n");
+                var header = RecordIo.Header(json.Length);
                 await ctx.Response.Body.WriteAsync(header, ct);
                 await ctx.Response.Body.WriteAsync(json, ct);
                 await ctx.Response.Body.FlushAsync(ct);

@@ -140,7 +140,7 @@ public static class SchedulerApi
             await foreach (var record in channel.Reader.ReadAllAsync(aborted))
             {
                 var bytes = Encoding.UTF8.GetBytes(record);
-                await response.Body.WriteAsync(Encoding.ASCII.GetBytes(bytes.Length + "\n"), aborted);
+                await response.Body.WriteAsync(RecordIo.Header(bytes.Length), aborted);
                 await response.Body.WriteAsync(bytes, aborted);
                 await response.Body.FlushAsync(aborted);
             }

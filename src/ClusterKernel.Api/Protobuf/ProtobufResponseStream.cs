@@ -108,7 +108,7 @@ internal sealed class ProtobufResponseStream(HttpResponse response, Stream inner
                 log.LogError(e, "Cannot encode a {Message} as protobuf: {Json}", descriptor!.FullName, json);
                 throw new IOException($"Cannot encode an event as {descriptor.FullName}", e);
             }
-            await inner.WriteAsync(Encoding.ASCII.GetBytes(record.Length.ToString(CultureInfo.InvariantCulture) + "\n"), ct);
+            await inner.WriteAsync(RecordIo.Header(record.Length), ct);
             await inner.WriteAsync(record, ct);
             consumed += newline + 1 + length;
         }

@@ -15,10 +15,8 @@ public sealed class LeaderLeaseStore(string provider, string connectionString, s
 
     /// <summary>"PostgreSQL" or "SQLite" (as the SQL journal's provider-name starts), with its connection string.</summary>
     public static LeaderLeaseStore? For(string providerName, string? connectionString, string name = "master") =>
-        string.IsNullOrEmpty(connectionString) ? null
-        : providerName.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) ? new LeaderLeaseStore("PostgreSQL", connectionString, name)
-        : providerName.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase) ? new LeaderLeaseStore("SQLite", connectionString, name)
-        : null;
+        string.IsNullOrEmpty(connectionString) || RegistryHealth.DatabaseKind(providerName) is not { } kind ? null
+        : new LeaderLeaseStore(kind, connectionString, name);
 
     public string Provider => provider;
 
@@ -36,9 +34,9 @@ public sealed class LeaderLeaseStore(string provider, string connectionString, s
         return await work(conn);
     }
 
-    private static async Task<int> Exec(DbConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
+    private static DbCommand Command(DbConnection conn, string sql, params (string Name, object? Value)[] args)
     {
-        await using var cmd = conn.CreateCommand();
+        var cmd = conn.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (n, v) in args)
         {
@@ -47,18 +45,19 @@ public sealed class LeaderLeaseStore(string provider, string connectionString, s
             p.Value = v ?? DBNull.Value;
             cmd.Parameters.Add(p);
         }
+        return cmd;
+    }
+
+    private static async Task<int> Exec(DbConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
+    {
+        await using var cmd = Command(conn, sql, args);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The row; null when no master ever wrote it.</summary>
     public Task<LeaseRow?> Read(CancellationToken ct = default) => Run(async conn =>
     {
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT owner, version FROM ck_leader_lease WHERE name = @name";
-        var p = cmd.CreateParameter();
-        p.ParameterName = "@name";
-        p.Value = name;
-        cmd.Parameters.Add(p);
+        await using var cmd = Command(conn, "SELECT owner, version FROM ck_leader_lease WHERE name = @name", ("@name", name));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new LeaseRow(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1));

@@ -99,10 +99,14 @@ public sealed class RegistryHealth : IExtension
     public static string Describe(ActorSystem system, string journalPluginId)
     {
         var provider = system.Settings.Config.GetString(journalPluginId + ".provider-name", "");
-        return provider.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) ? "PostgreSQL"
-            : provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase) ? "SQLite"
-            : string.IsNullOrEmpty(provider) ? journalPluginId : provider;
+        return DatabaseKind(provider) ?? (string.IsNullOrEmpty(provider) ? journalPluginId : provider);
     }
+
+    /// <summary>"PostgreSQL" or "SQLite" from a SQL journal's provider-name (e.g. PostgreSQL.15, SQLite.MS); null for others.</summary>
+    public static string? DatabaseKind(string providerName) =>
+        providerName.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) ? "PostgreSQL"
+        : providerName.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase) ? "SQLite"
+        : null;
 }
 
 public sealed class RegistryHealthProvider : ExtensionIdProvider<RegistryHealth>

@@ -31,6 +31,24 @@ internal static class TestSupport
         }
     }
 
+    /// <summary>True when some live process has <paramref name="pid"/> as its parent (read from /proc).</summary>
+    public static bool HasChild(int pid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // After "(comm) ": state, then the parent's pid.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] == pid.ToString(System.Globalization.CultureInfo.InvariantCulture) && fields[0] is not ("Z" or "X")) return true;
+            }
+            catch (IOException) { } // gone meanwhile
+        }
+        return false;
+    }
+
     /// <summary>True when the process is gone or a zombie.</summary>
     public static bool ProcessGone(int pid)
     {

@@ -154,8 +154,11 @@ public sealed class ProcessContainerizerTests : IDisposable
     {
         var live = Launch("sleep 100");
         var finished = Launch("exit 0");
-        await _containerizer.LaunchAsync(live, CancellationToken.None);
+        var started = await _containerizer.LaunchAsync(live, CancellationToken.None);
         await RunToExit(finished);
+        // The wrapper records the exit status once it has set its TERM trap and started the command; a kill in the shell's
+        // first milliseconds ends the wrapper itself (status unknown, by design) — CI hit that once. Kill a settled task.
+        await AwaitCondition(() => HasChild(started.Pid!.Value), TimeSpan.FromSeconds(10), "the wrapper to start the command");
 
         // A new containerizer over the same runtime directory plays the restarted agent.
         using var restarted = new ProcessContainerizer(_containerizer.RuntimeDirectory);
